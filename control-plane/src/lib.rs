@@ -1,0 +1,1 @@
+//! silkroute control plane (being written).

@@ -1,0 +1,1 @@
+//! silkroute data plane (being written).
