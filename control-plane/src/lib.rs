@@ -1,1 +1,13 @@
-//! silkroute control plane (being written).
+//! silkroute's control plane: builds FIBs from the configuration, opens
+//! ports, starts the workers, answers the exception path (ARP, NDP, ICMP),
+//! and reports.
+//!
+//! Everything here runs off the data-path cores and may allocate, log and
+//! block.
+
+pub mod exception;
+pub mod fib_build;
+pub mod lookup;
+pub mod ports;
+pub mod runtime;
+pub mod summary;

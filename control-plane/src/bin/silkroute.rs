@@ -1,1 +1,153 @@
-fn main() {}
+//! `silkroute`: the router daemon and its offline tools.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use silkroute_config::Config;
+use silkroute_control_plane::lookup::RouteLookup;
+use silkroute_control_plane::runtime::{Router, RunOptions};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "silkroute",
+    version,
+    about = "A software router for transit hubs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate a configuration and print a summary; exit 1 listing every
+    /// error (file:line:column: what) when it is invalid.
+    Check {
+        /// The YAML configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Run the router until its input ends (pcap ports without looping)
+    /// or SIGINT/SIGTERM, then print a summary.
+    Run {
+        /// The YAML configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Do not pin workers to their configured cores.
+        #[arg(long)]
+        no_pin: bool,
+    },
+    /// FIB tools.
+    Fib {
+        #[command(subcommand)]
+        command: FibCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum FibCommand {
+    /// Read one address a line on stdin; print `ADDRESS PREFIX` (longest
+    /// match in the route file) or `ADDRESS -`.
+    Lookup {
+        /// Route file: one PREFIX/LEN a line, plain or gzip.
+        #[arg(long)]
+        routes: PathBuf,
+    },
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SILKROUTE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("silkroute: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check { config } => {
+            init_logging("warn");
+            match Config::load(&config) {
+                Ok(cfg) => {
+                    print!("{}", cfg.summary());
+                    println!("configuration OK");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    eprint!("{errors}");
+                    eprintln!("{} error(s); configuration refused", errors.0.len());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Run { config, no_pin } => {
+            let cfg = match Config::load(&config) {
+                Ok(cfg) => cfg,
+                Err(errors) => {
+                    init_logging("info");
+                    eprint!("{errors}");
+                    eprintln!("{} error(s); not starting", errors.0.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            init_logging(cfg.log_level.as_str());
+            print!("{}", cfg.summary());
+            let shutdown = Arc::new(AtomicBool::new(false));
+            for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+                signal_hook::flag::register(sig, Arc::clone(&shutdown))
+                    .context("installing signal handlers")?;
+            }
+            let opts = RunOptions {
+                pin: !no_pin,
+                ..RunOptions::default()
+            };
+            let mut router = Router::start(cfg, &opts).context("starting the router")?;
+            router.run_until_done(&shutdown);
+            let report = router.stop();
+            print!("{}", report.render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fib {
+            command: FibCommand::Lookup { routes },
+        } => {
+            init_logging("warn");
+            let file = match silkroute_config::parse_route_file(&routes) {
+                Ok(f) => f,
+                Err(errors) => {
+                    eprint!("{errors}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let table = RouteLookup::new(&file).context("building the lookup tables")?;
+            let stdin = std::io::stdin();
+            let stdout = std::io::stdout();
+            let bad = table.run(
+                stdin.lock(),
+                std::io::BufWriter::new(stdout.lock()),
+                std::io::stderr(),
+            )?;
+            Ok(if bad == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
