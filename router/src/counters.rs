@@ -103,7 +103,7 @@ impl WorkerCounters {
     pub fn new(ports: usize) -> Self {
         Self {
             ports,
-            values: vec![0; ports * PORT_STRIDE + WORKER_FIELDS],
+            values: vec![0; (ports + 1) * PORT_STRIDE + WORKER_FIELDS],
         }
     }
 
@@ -119,52 +119,55 @@ impl WorkerCounters {
         }
     }
 
+    /// Index of `field` of `port`; a port id beyond the configured ones
+    /// (a control-plane bug, never input) lands in one extra
+    /// "unattributed" row, so nothing is lost.
     #[inline]
-    fn port_idx(port: u16, field: usize) -> usize {
-        port as usize * PORT_STRIDE + field
+    fn port_idx(&self, port: u16, field: usize) -> usize {
+        usize::from(port).min(self.ports) * PORT_STRIDE + field
     }
 
     #[inline]
     fn worker_idx(&self, field: usize) -> usize {
-        self.ports * PORT_STRIDE + field
+        (self.ports + 1) * PORT_STRIDE + field
     }
 
     /// One frame of `bytes` received on `port`.
     #[inline]
     pub fn rx(&mut self, port: u16, bytes: usize) {
-        self.bump(Self::port_idx(port, RX_PACKETS), 1);
-        self.bump(Self::port_idx(port, RX_BYTES), bytes as u64);
+        self.bump(self.port_idx(port, RX_PACKETS), 1);
+        self.bump(self.port_idx(port, RX_BYTES), bytes as u64);
     }
 
     /// `packets` frames totalling `bytes` sent on `port`.
     #[inline]
     pub fn tx(&mut self, port: u16, packets: u64, bytes: u64) {
-        self.bump(Self::port_idx(port, TX_PACKETS), packets);
-        self.bump(Self::port_idx(port, TX_BYTES), bytes);
+        self.bump(self.port_idx(port, TX_PACKETS), packets);
+        self.bump(self.port_idx(port, TX_BYTES), bytes);
     }
 
     /// One control-plane packet queued for `port`.
     #[inline]
     pub fn injected(&mut self, port: u16) {
-        self.bump(Self::port_idx(port, INJECTED), 1);
+        self.bump(self.port_idx(port, INJECTED), 1);
     }
 
     /// One drop on `port`.
     #[inline]
     pub fn drop(&mut self, port: u16, reason: DropReason) {
-        self.bump(Self::port_idx(port, DROPS + reason as usize), 1);
+        self.bump(self.port_idx(port, DROPS + reason as usize), 1);
     }
 
     /// `n` drops on `port`.
     #[inline]
     pub fn drop_n(&mut self, port: u16, reason: DropReason, n: u64) {
-        self.bump(Self::port_idx(port, DROPS + reason as usize), n);
+        self.bump(self.port_idx(port, DROPS + reason as usize), n);
     }
 
     /// One punt from `port`.
     #[inline]
     pub fn punt(&mut self, port: u16, reason: PuntReason) {
-        self.bump(Self::port_idx(port, PUNTS + reason as usize), 1);
+        self.bump(self.port_idx(port, PUNTS + reason as usize), 1);
     }
 
     /// One loop iteration that received `n` packets in total.
@@ -185,9 +188,10 @@ impl WorkerCounters {
         }
     }
 
-    /// The counters of `port`.
+    /// The counters of `port`; ids beyond the configured ports give the
+    /// unattributed row.
     pub fn port(&self, port: u16) -> PortCounters {
-        let base = port as usize * PORT_STRIDE;
+        let base = self.port_idx(port, 0);
         let get = |f: usize| self.values.get(base + f).copied().unwrap_or(0);
         let mut pc = PortCounters {
             rx_packets: get(RX_PACKETS),
@@ -246,7 +250,7 @@ pub struct SharedCounters {
 impl SharedCounters {
     /// Zeroed shared counters for `ports` ports.
     pub fn new(ports: usize) -> Self {
-        let n = ports * PORT_STRIDE + WORKER_FIELDS;
+        let n = (ports + 1) * PORT_STRIDE + WORKER_FIELDS;
         Self {
             ports,
             values: (0..n).map(|_| AtomicU64::new(0)).collect(),
@@ -302,5 +306,9 @@ mod tests {
         );
         assert_eq!(c.burst_histogram()[32], 1);
         assert_eq!(c.port(3), PortCounters::default());
+        let mut c = c;
+        c.drop(9, DropReason::InjectBadPort);
+        assert_eq!(c.port(200).drops[DropReason::InjectBadPort as usize], 1);
+        assert_eq!(c.port(2).drops[DropReason::InjectBadPort as usize], 0);
     }
 }

@@ -9,6 +9,8 @@ pub mod reference;
 
 mod lpm4;
 mod lpm6;
+mod poptrie;
+mod prefetch;
 
 pub use lpm4::Lpm4;
 pub use lpm6::Lpm6;

@@ -23,7 +23,11 @@ pub fn mask(bits: u8, len: u8) -> u128 {
     if len == 0 {
         0
     } else {
-        let all: u128 = if bits == 128 { u128::MAX } else { (1u128 << bits) - 1 };
+        let all: u128 = if bits == 128 {
+            u128::MAX
+        } else {
+            (1u128 << bits) - 1
+        };
         all & !((1u128 << (bits - len)) - 1) & all
     }
 }
@@ -79,7 +83,8 @@ impl<const BITS: u8> ReferenceLpm<BITS> {
 
     /// Longest match value, or [`crate::NO_ROUTE`].
     pub fn lookup(&self, addr: u128) -> u32 {
-        self.lookup_with_len(addr).map_or(crate::NO_ROUTE, |(_, v)| v)
+        self.lookup_with_len(addr)
+            .map_or(crate::NO_ROUTE, |(_, v)| v)
     }
 
     /// Number of routes.
