@@ -91,7 +91,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(errors) => {
-                    eprint!("{errors}");
+                    eprintln!("{errors}");
                     eprintln!("{} error(s); configuration refused", errors.0.len());
                     Ok(ExitCode::FAILURE)
                 }
@@ -102,7 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(cfg) => cfg,
                 Err(errors) => {
                     init_logging("info");
-                    eprint!("{errors}");
+                    eprintln!("{errors}");
                     eprintln!("{} error(s); not starting", errors.0.len());
                     return Ok(ExitCode::FAILURE);
                 }
@@ -131,7 +131,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let file = match silkroute_config::parse_route_file(&routes) {
                 Ok(f) => f,
                 Err(errors) => {
-                    eprint!("{errors}");
+                    eprintln!("{errors}");
                     return Ok(ExitCode::FAILURE);
                 }
             };

@@ -1,0 +1,280 @@
+//! The validated configuration: what the rest of the router consumes.
+//!
+//! Everything here has passed every check in `validate`: names are unique, references are
+//! indices that are in range, prefixes are canonical, next hops are connected. Cross references
+//! are indices into the vectors of [`Config`] so that a FIB builder needs no name lookups.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use ipnet::{Ipv4Net, Ipv6Net};
+use serde::Deserialize;
+
+use crate::types::{MacAddr, Name};
+
+/// Log verbosity (`log_level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// Everything.
+    Trace,
+    /// Debugging detail.
+    Debug,
+    /// Normal operation (default).
+    #[default]
+    Info,
+    /// Something is off.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+impl LogLevel {
+    /// The level as written in the config (and as `tracing`/`EnvFilter` spell it).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+}
+
+impl From<LogLevel> for tracing::Level {
+    fn from(l: LogLevel) -> Self {
+        match l {
+            LogLevel::Trace => tracing::Level::TRACE,
+            LogLevel::Debug => tracing::Level::DEBUG,
+            LogLevel::Info => tracing::Level::INFO,
+            LogLevel::Warn => tracing::Level::WARN,
+            LogLevel::Error => tracing::Level::ERROR,
+        }
+    }
+}
+
+/// The whole validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The file it was loaded from (as given to `load`).
+    pub path: PathBuf,
+    /// `log_level`.
+    pub log_level: LogLevel,
+    /// Ports, in file order.
+    pub ports: Vec<PortConfig>,
+    /// Interfaces, in file order.
+    pub interfaces: Vec<InterfaceConfig>,
+    /// Static neighbours, in file order.
+    pub neighbors: Vec<NeighborConfig>,
+    /// Interned next-hop sets; routes refer to them by index. Each set is sorted and has no
+    /// duplicates, and all its members are of one address family.
+    pub next_hop_sets: Vec<NextHopSet>,
+    /// IPv4 routes: static routes and route files merged, sorted by (network, length), one entry
+    /// per prefix. A static route wins over a route-file route for the same prefix; between route
+    /// files the first listed file wins.
+    pub routes_v4: Vec<(Ipv4Net, u32)>,
+    /// IPv6 routes, same rules as `routes_v4`.
+    pub routes_v6: Vec<(Ipv6Net, u32)>,
+    /// Workers, in file order.
+    pub workers: Vec<WorkerConfig>,
+    /// Where the routes came from.
+    pub route_stats: RouteStats,
+}
+
+/// A port: where packets come from and go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortConfig {
+    /// Unique name.
+    pub name: Name,
+    /// The backend and its options.
+    pub driver: Driver,
+}
+
+/// Port backends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Driver {
+    /// Read packets from a pcap file, write sent packets to another.
+    Pcap {
+        /// Capture to read (resolved against the config file's directory); `None`: tx-only port.
+        rx: Option<PathBuf>,
+        /// Capture to write; `None`: sent packets are dropped (and counted).
+        tx: Option<PathBuf>,
+        /// Start over at the end of `rx`.
+        looped: bool,
+    },
+    /// In-process rings, for tests and benches.
+    Memory {
+        /// Ring size per queue (power of two).
+        ring_size: u32,
+        /// Number of rx queues.
+        queues: u16,
+    },
+}
+
+impl Driver {
+    /// Number of rx queues the port has (0 for a tx-only pcap port).
+    pub fn rx_queues(&self) -> u16 {
+        match self {
+            Driver::Pcap { rx, .. } => u16::from(rx.is_some()),
+            Driver::Memory { queues, .. } => *queues,
+        }
+    }
+
+    /// The driver's key in the config (`pcap`, `memory`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Driver::Pcap { .. } => "pcap",
+            Driver::Memory { .. } => "memory",
+        }
+    }
+}
+
+/// A layer-3 interface on a port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceConfig {
+    /// Unique name.
+    pub name: Name,
+    /// Index into [`Config::ports`].
+    pub port: usize,
+    /// Unicast MAC.
+    pub mac: MacAddr,
+    /// MTU in bytes (IP packet size, without the Ethernet header).
+    pub mtu: u16,
+    /// IPv4 addresses with their subnet length (host bits are the address).
+    pub ipv4: Vec<Ipv4Net>,
+    /// IPv6 addresses with their subnet length.
+    pub ipv6: Vec<Ipv6Net>,
+}
+
+impl InterfaceConfig {
+    /// True when `addr` is inside one of this interface's subnets.
+    pub fn is_connected(&self, addr: IpAddr) -> bool {
+        match addr {
+            IpAddr::V4(a) => self.ipv4.iter().any(|n| n.contains(&a)),
+            IpAddr::V6(a) => self.ipv6.iter().any(|n| n.contains(&a)),
+        }
+    }
+
+    /// True when `addr` is one of this interface's own addresses.
+    pub fn has_address(&self, addr: IpAddr) -> bool {
+        match addr {
+            IpAddr::V4(a) => self.ipv4.iter().any(|n| n.addr() == a),
+            IpAddr::V6(a) => self.ipv6.iter().any(|n| n.addr() == a),
+        }
+    }
+}
+
+/// A static neighbour (no ARP/NDP needed for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeighborConfig {
+    /// Its IP address.
+    pub address: IpAddr,
+    /// Its MAC.
+    pub mac: MacAddr,
+    /// Index into [`Config::interfaces`]: the interface whose subnet holds `address`.
+    pub interface: usize,
+}
+
+/// One next hop: a connected address and the interface it is reached through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NextHop {
+    /// Next-hop address.
+    pub address: IpAddr,
+    /// Index into [`Config::interfaces`].
+    pub interface: usize,
+}
+
+/// An ECMP set (one member for a plain route), sorted, without duplicates.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NextHopSet {
+    /// The members.
+    pub hops: Vec<NextHop>,
+}
+
+/// A worker thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerConfig {
+    /// CPU core it is pinned to.
+    pub core: usize,
+    /// Queues it polls.
+    pub rx: Vec<RxQueue>,
+}
+
+/// One rx queue of one port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RxQueue {
+    /// Index into [`Config::ports`].
+    pub port: usize,
+    /// Queue number.
+    pub queue: u16,
+}
+
+/// Route counts, for the summary and for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RouteStats {
+    /// Entries in `routes`.
+    pub static_routes: usize,
+    /// Prefixes read from route files (before merging).
+    pub file_routes: usize,
+    /// Route-file prefixes dropped because a static route or an earlier file had the same prefix.
+    pub shadowed: usize,
+}
+
+impl Config {
+    /// A few lines for the log and the CLI: counts of everything.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "config {}", self.path.display());
+        let _ = writeln!(s, "  log_level: {}", self.log_level.as_str());
+        for p in &self.ports {
+            let _ = writeln!(
+                s,
+                "  port {} ({}, {} rx queue(s))",
+                p.name,
+                p.driver.kind(),
+                p.driver.rx_queues()
+            );
+        }
+        for i in &self.interfaces {
+            let port = self.ports.get(i.port).map_or("?", |p| p.name.as_str());
+            let addrs: Vec<String> = i
+                .ipv4
+                .iter()
+                .map(ToString::to_string)
+                .chain(i.ipv6.iter().map(ToString::to_string))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  interface {} on {port}: mac {} mtu {} [{}]",
+                i.name,
+                i.mac,
+                i.mtu,
+                addrs.join(", ")
+            );
+        }
+        let _ = writeln!(s, "  neighbors: {}", self.neighbors.len());
+        let _ = writeln!(
+            s,
+            "  routes: {} IPv4, {} IPv6 ({} static, {} from files, {} shadowed), {} next-hop set(s)",
+            self.routes_v4.len(),
+            self.routes_v6.len(),
+            self.route_stats.static_routes,
+            self.route_stats.file_routes,
+            self.route_stats.shadowed,
+            self.next_hop_sets.len()
+        );
+        for w in &self.workers {
+            let rx: Vec<String> =
+                w.rx.iter()
+                    .map(|q| {
+                        let port = self.ports.get(q.port).map_or("?", |p| p.name.as_str());
+                        format!("{port}/{}", q.queue)
+                    })
+                    .collect();
+            let _ = writeln!(s, "  worker core {}: rx [{}]", w.core, rx.join(", "));
+        }
+        s
+    }
+}

@@ -1,0 +1,160 @@
+//! The YAML file as written: serde structs with `deny_unknown_fields`, values that are validated
+//! later kept as `Spanned` text so that every semantic error can point at its value.
+//!
+//! Only YAML syntax and type errors come out of this layer (and stop the load); everything else
+//! is checked in `validate`, which collects all errors.
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::model::LogLevel;
+
+/// Top level.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    #[serde(default)]
+    pub log_level: Option<LogLevel>,
+    #[serde(default)]
+    pub ports: Vec<RawPort>,
+    #[serde(default)]
+    pub interfaces: Vec<RawInterface>,
+    #[serde(default)]
+    pub neighbors: Vec<RawNeighbor>,
+    #[serde(default)]
+    pub routes: Vec<RawRoute>,
+    #[serde(default)]
+    pub route_files: Vec<RawRouteFile>,
+    #[serde(default)]
+    pub workers: Option<Spanned<Vec<RawWorker>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPort {
+    pub name: Spanned<String>,
+    pub driver: Spanned<RawDriver>,
+}
+
+/// Exactly one driver key; serde's externally tagged enum enforces "exactly one".
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawDriver {
+    Pcap(RawPcap),
+    Memory(RawMemory),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPcap {
+    #[serde(default)]
+    pub rx: Option<Spanned<String>>,
+    #[serde(default)]
+    pub tx: Option<Spanned<String>>,
+    #[serde(default, rename = "loop")]
+    pub looped: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMemory {
+    #[serde(default)]
+    pub ring_size: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub queues: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawInterface {
+    pub name: Spanned<String>,
+    pub port: Spanned<String>,
+    pub mac: Spanned<String>,
+    #[serde(default)]
+    pub mtu: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub addresses: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNeighbor {
+    pub address: Spanned<String>,
+    pub mac: Spanned<String>,
+    #[serde(default)]
+    pub interface: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRoute {
+    pub prefix: Spanned<String>,
+    pub via: Spanned<Via>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRouteFile {
+    pub path: Spanned<String>,
+    pub via: Spanned<Via>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWorker {
+    pub core: Spanned<u64>,
+    #[serde(default)]
+    pub rx: Vec<Spanned<String>>,
+}
+
+/// `via: ADDR` or `via: [ADDR, ...]`. A single address has no span of its own (the enclosing
+/// `Spanned<Via>` gives it); list members keep theirs.
+#[derive(Debug)]
+pub(crate) enum Via {
+    One(String),
+    Many(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for Via {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Via;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an IP address or a list of IP addresses")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Via, E> {
+                Ok(Via::One(v.to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Via, A::Error> {
+                let mut out = Vec::new();
+                while let Some(s) = seq.next_element::<Spanned<String>>()? {
+                    out.push(s);
+                }
+                Ok(Via::Many(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Each YAML mapping of the schema and the keys it accepts, harvested from the serde derives
+/// above so that the list cannot drift from what the parser accepts. Driver names (`pcap`,
+/// `memory`) are listed under `driver`, log levels under `log_level`.
+pub fn schema_keys() -> Vec<(&'static str, &'static [&'static str])> {
+    use crate::schema::keys_of;
+    vec![
+        ("(top level)", keys_of::<RawConfig>()),
+        ("ports[]", keys_of::<RawPort>()),
+        ("driver", keys_of::<RawDriver>()),
+        ("driver.pcap", keys_of::<RawPcap>()),
+        ("driver.memory", keys_of::<RawMemory>()),
+        ("interfaces[]", keys_of::<RawInterface>()),
+        ("neighbors[]", keys_of::<RawNeighbor>()),
+        ("routes[]", keys_of::<RawRoute>()),
+        ("route_files[]", keys_of::<RawRouteFile>()),
+        ("workers[]", keys_of::<RawWorker>()),
+        ("log_level", keys_of::<LogLevel>()),
+    ]
+}

@@ -1,0 +1,617 @@
+//! Turns the raw YAML structs into the validated [`Config`], collecting every error.
+//!
+//! Order: ports, interfaces, neighbours, static routes, route files, workers. Later checks use
+//! what earlier ones established (indices, subnets) and skip what depends on an entry that
+//! already failed, so one mistake yields one error, not a cascade.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use serde_saphyr::{Location, Spanned};
+
+use crate::error::{ConfigError, ConfigErrorKind as K, ConfigErrors};
+use crate::model::*;
+use crate::raw::*;
+use crate::types::{MacAddr, Name};
+
+mod routes;
+mod workers;
+
+use routes::merge;
+
+/// Smallest MTU: every IPv4 host must accept a 68-byte datagram (RFC 791).
+pub const MIN_MTU: u64 = 68;
+/// Largest MTU: the common jumbo-frame limit of switches and NICs.
+pub const MAX_MTU: u64 = 9216;
+/// Default MTU: Ethernet.
+pub const DEFAULT_MTU: u16 = 1500;
+/// IPv6 minimum link MTU (RFC 8200 §5).
+pub const IPV6_MIN_MTU: u16 = 1280;
+/// Largest ECMP set: the FIB stores a member index in 6 bits.
+pub const MAX_ECMP: usize = 64;
+/// Memory-port ring size bounds and default (entries per queue).
+pub const MIN_RING_SIZE: u64 = 16;
+/// Largest memory-port ring (entries per queue).
+pub const MAX_RING_SIZE: u64 = 1 << 20;
+/// Default memory-port ring size.
+pub const DEFAULT_RING_SIZE: u32 = 1024;
+/// Most rx queues a memory port may have.
+pub const MAX_QUEUES: u64 = 64;
+
+/// Options for a load that are facts about the machine rather than the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Number of CPUs; worker cores must be below it. Default: [`cpu_count`].
+    pub cpu_count: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            cpu_count: cpu_count(),
+        }
+    }
+}
+
+/// Number of CPUs of this machine: the highest online CPU + 1 from
+/// `/sys/devices/system/cpu/online` (e.g. `0-3,8-11` gives 12), falling back to
+/// `std::thread::available_parallelism` (which may be lower under an affinity mask).
+pub fn cpu_count() -> usize {
+    std::fs::read_to_string("/sys/devices/system/cpu/online")
+        .ok()
+        .and_then(|s| parse_cpu_list(&s))
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1)
+}
+
+/// Highest CPU + 1 of a kernel CPU list such as `0-3,8-11` (→ 12) or `0` (→ 1).
+fn parse_cpu_list(s: &str) -> Option<usize> {
+    s.trim()
+        .split(',')
+        .map(|r| r.rsplit('-').next()?.trim().parse::<usize>().ok())
+        .collect::<Option<Vec<usize>>>()?
+        .into_iter()
+        .max()
+        .map(|m| m + 1)
+}
+
+fn pos(loc: &Location) -> (usize, usize) {
+    (loc.line() as usize, loc.column() as usize)
+}
+
+/// Parses and validates `text` as the config file `path`.
+pub(crate) fn load_text(
+    text: &str,
+    path: &Path,
+    opts: &LoadOptions,
+) -> Result<Config, ConfigErrors> {
+    let raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
+    let mut v = Validator {
+        file: path,
+        text,
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        errors: Vec::new(),
+        file_errors: Vec::new(),
+        cpus: opts.cpu_count,
+        port_names: HashMap::new(),
+        iface_names: HashMap::new(),
+        ports: Vec::new(),
+        interfaces: Vec::new(),
+        sets: HashMap::new(),
+        next_hop_sets: Vec::new(),
+    };
+    let config = v.run(raw);
+    let Validator {
+        mut errors,
+        file_errors,
+        ..
+    } = v;
+    if errors.is_empty() && file_errors.is_empty() {
+        return Ok(config);
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    errors.extend(file_errors);
+    Err(ConfigErrors(errors))
+}
+
+fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> ConfigError {
+    use serde_saphyr::MessageFormatter;
+    let (line, column) = e.location().map_or((0, 0), |l| pos(&l));
+    let msg = serde_saphyr::UserMessageFormatter.format_message(e.without_snippet());
+    // The parser's terse wording for the most common mistakes, said for a config author.
+    let msg = match &*msg {
+        "invalid u64" => "expected a whole number from 0 to 18446744073709551615".into(),
+        "expected sequence start" => "expected a list".into(),
+        "expected mapping start" => "expected a mapping (key: value)".into(),
+        other => other.to_string(),
+    };
+    let msg: String = msg
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    ConfigError::new(path, line, column, K::Yaml(msg))
+}
+
+struct Validator<'a> {
+    file: &'a Path,
+    text: &'a str,
+    dir: PathBuf,
+    /// Errors in the config file (sorted by position at the end).
+    errors: Vec<ConfigError>,
+    /// Errors inside route files (kept in file order, after the config's).
+    file_errors: Vec<ConfigError>,
+    cpus: usize,
+    /// Port name → (index, line of definition).
+    port_names: HashMap<String, (usize, usize)>,
+    iface_names: HashMap<String, (usize, usize)>,
+    ports: Vec<PortConfig>,
+    interfaces: Vec<InterfaceConfig>,
+    sets: HashMap<Vec<NextHop>, u32>,
+    next_hop_sets: Vec<NextHopSet>,
+}
+
+impl Validator<'_> {
+    fn err(&mut self, loc: &Location, kind: K) {
+        let (line, column) = pos(loc);
+        self.errors
+            .push(ConfigError::new(self.file, line, column, kind));
+    }
+
+    fn run(&mut self, raw: RawConfig) -> Config {
+        for p in &raw.ports {
+            self.port(p);
+        }
+        for i in &raw.interfaces {
+            self.interface(i);
+        }
+        self.cross_interface_checks(&raw.interfaces);
+        let neighbors = self.neighbors(&raw.neighbors);
+        let mut static_v4: Vec<(Ipv4Net, u32)> = Vec::new();
+        let mut static_v6: Vec<(Ipv6Net, u32)> = Vec::new();
+        self.static_routes(&raw.routes, &mut static_v4, &mut static_v6);
+        let stats_static = static_v4.len() + static_v6.len();
+        let (file_v4, file_v6) = self.route_files(&raw.route_files);
+        let file_routes = file_v4.len() + file_v6.len();
+        let routes_v4 = merge(static_v4, file_v4, |n| {
+            (u32::from(n.network()), n.prefix_len())
+        });
+        let routes_v6 = merge(static_v6, file_v6, |n| {
+            (u128::from(n.network()), n.prefix_len())
+        });
+        let shadowed = stats_static + file_routes - routes_v4.len() - routes_v6.len();
+        let workers = self.workers(raw.workers.as_ref(), &raw.ports);
+        Config {
+            path: self.file.to_path_buf(),
+            log_level: raw.log_level.unwrap_or_default(),
+            ports: std::mem::take(&mut self.ports),
+            interfaces: std::mem::take(&mut self.interfaces),
+            neighbors,
+            next_hop_sets: std::mem::take(&mut self.next_hop_sets),
+            routes_v4,
+            routes_v6,
+            workers,
+            route_stats: RouteStats {
+                static_routes: stats_static,
+                file_routes,
+                shadowed,
+            },
+        }
+    }
+
+    /// Line and column of the character `offset` bytes into a scalar value that starts at
+    /// `loc`, skipping an opening quote (values here are ASCII, so bytes are characters).
+    fn inside(&self, loc: &Location, offset: usize) -> (usize, usize) {
+        let (line, column) = pos(loc);
+        let quoted = loc
+            .span()
+            .byte_offset()
+            .and_then(|b| self.text.as_bytes().get(usize::try_from(b).ok()?))
+            .is_some_and(|&c| c == b'"' || c == b'\'');
+        let skip = usize::from(quoted && offset > 0);
+        (line, column + offset + skip)
+    }
+
+    fn name(&mut self, s: &Spanned<String>) -> Name {
+        Name::new(&s.value).unwrap_or_else(|| {
+            self.err(&s.referenced, K::InvalidName(s.value.clone()));
+            Name::new_unchecked(&s.value)
+        })
+    }
+
+    fn resolve(&self, p: &str) -> PathBuf {
+        self.dir.join(p)
+    }
+
+    // ---------------------------------------------------------------- ports
+
+    fn port(&mut self, p: &RawPort) {
+        let name = self.name(&p.name);
+        let (line, _) = pos(&p.name.referenced);
+        if let Some(&(_, first_line)) = self.port_names.get(&p.name.value) {
+            self.err(
+                &p.name.referenced,
+                K::DuplicatePort {
+                    name: p.name.value.clone(),
+                    first_line,
+                },
+            );
+        } else {
+            self.port_names
+                .insert(p.name.value.clone(), (self.ports.len(), line));
+        }
+        let driver = match &p.driver.value {
+            RawDriver::Pcap(pc) => {
+                if pc.rx.is_none() && pc.tx.is_none() {
+                    self.err(&p.driver.referenced, K::PcapWithoutFiles);
+                }
+                Driver::Pcap {
+                    rx: pc.rx.as_ref().map(|s| self.resolve(&s.value)),
+                    tx: pc.tx.as_ref().map(|s| self.resolve(&s.value)),
+                    looped: pc.looped,
+                }
+            }
+            RawDriver::Memory(m) => {
+                let ring_size = match &m.ring_size {
+                    None => DEFAULT_RING_SIZE,
+                    Some(r) => {
+                        let ok = r.value.is_power_of_two()
+                            && (MIN_RING_SIZE..=MAX_RING_SIZE).contains(&r.value);
+                        if !ok {
+                            self.err(
+                                &r.referenced,
+                                K::RingSize {
+                                    value: r.value,
+                                    min: MIN_RING_SIZE,
+                                    max: MAX_RING_SIZE,
+                                },
+                            );
+                        }
+                        u32::try_from(r.value).unwrap_or(DEFAULT_RING_SIZE)
+                    }
+                };
+                let queues = match &m.queues {
+                    None => 1,
+                    Some(q) => {
+                        if !(1..=MAX_QUEUES).contains(&q.value) {
+                            self.err(
+                                &q.referenced,
+                                K::Queues {
+                                    value: q.value,
+                                    max: MAX_QUEUES,
+                                },
+                            );
+                        }
+                        u16::try_from(q.value).unwrap_or(1)
+                    }
+                };
+                Driver::Memory { ring_size, queues }
+            }
+        };
+        self.ports.push(PortConfig { name, driver });
+    }
+
+    // ----------------------------------------------------------- interfaces
+
+    fn mac(&mut self, s: &Spanned<String>) -> MacAddr {
+        match s.value.parse::<MacAddr>() {
+            Err(_) => {
+                self.err(&s.referenced, K::InvalidMac(s.value.clone()));
+                MacAddr::default()
+            }
+            Ok(m) if m == MacAddr::default() => {
+                self.err(&s.referenced, K::MacZero);
+                m
+            }
+            Ok(m) if !m.is_unicast() => {
+                self.err(&s.referenced, K::MacNotUnicast(m.to_string()));
+                m
+            }
+            Ok(m) => m,
+        }
+    }
+
+    fn interface(&mut self, i: &RawInterface) {
+        let index = self.interfaces.len();
+        let name = self.name(&i.name);
+        let (line, _) = pos(&i.name.referenced);
+        if let Some(&(_, first_line)) = self.iface_names.get(&i.name.value) {
+            self.err(
+                &i.name.referenced,
+                K::DuplicateInterface {
+                    name: i.name.value.clone(),
+                    first_line,
+                },
+            );
+        } else {
+            self.iface_names.insert(i.name.value.clone(), (index, line));
+        }
+        let port = match self.port_names.get(&i.port.value) {
+            None => {
+                self.err(&i.port.referenced, K::UnknownPort(i.port.value.clone()));
+                usize::MAX
+            }
+            Some(&(p, _)) => {
+                if let Some(other) = self.interfaces.iter().find(|o| o.port == p) {
+                    let other = other.name.to_string();
+                    self.err(
+                        &i.port.referenced,
+                        K::PortAlreadyUsed {
+                            port: i.port.value.clone(),
+                            other,
+                        },
+                    );
+                }
+                p
+            }
+        };
+        let mac = self.mac(&i.mac);
+        let mtu = match &i.mtu {
+            None => DEFAULT_MTU,
+            Some(m) => {
+                if !(MIN_MTU..=MAX_MTU).contains(&m.value) {
+                    self.err(
+                        &m.referenced,
+                        K::Mtu {
+                            value: m.value,
+                            min: MIN_MTU,
+                            max: MAX_MTU,
+                        },
+                    );
+                }
+                u16::try_from(m.value).unwrap_or(DEFAULT_MTU)
+            }
+        };
+        let mut ipv4 = Vec::new();
+        let mut ipv6 = Vec::new();
+        for a in &i.addresses {
+            match parse_interface_address(&a.value) {
+                Ok(IpNet::V4(n)) => ipv4.push(n),
+                Ok(IpNet::V6(n)) => ipv6.push(n),
+                Err(reason) => self.err(
+                    &a.referenced,
+                    K::InvalidInterfaceAddress {
+                        value: a.value.clone(),
+                        reason,
+                    },
+                ),
+            }
+        }
+        if !ipv6.is_empty() && mtu < IPV6_MIN_MTU {
+            if let Some(m) = &i.mtu {
+                self.err(&m.referenced, K::MtuTooSmallForIpv6(mtu));
+            }
+        }
+        self.interfaces.push(InterfaceConfig {
+            name,
+            port,
+            mac,
+            mtu,
+            ipv4,
+            ipv6,
+        });
+    }
+
+    /// Duplicate addresses and overlapping subnets, across all interfaces.
+    fn cross_interface_checks(&mut self, raw: &[RawInterface]) {
+        // (address, interface index, location), in file order; only those that parsed.
+        let mut seen: Vec<(IpNet, usize, Location)> = Vec::new();
+        for (idx, ri) in raw.iter().enumerate() {
+            for a in &ri.addresses {
+                let Ok(net) = parse_interface_address(&a.value) else {
+                    continue;
+                };
+                if let Some((_, other, _)) = seen.iter().find(|(n, _, _)| n.addr() == net.addr()) {
+                    let other = self.iface_name(*other);
+                    self.err(
+                        &a.referenced,
+                        K::DuplicateAddress {
+                            address: net.addr(),
+                            other,
+                        },
+                    );
+                } else if let Some((n, other, _)) = seen
+                    .iter()
+                    .find(|(n, other, _)| *other != idx && overlaps(n, &net))
+                {
+                    let (n, other) = (*n, *other);
+                    let other = self.iface_name(other);
+                    self.err(
+                        &a.referenced,
+                        K::OverlappingSubnet {
+                            subnet: net.trunc().to_string(),
+                            other_subnet: n.trunc().to_string(),
+                            other,
+                        },
+                    );
+                }
+                seen.push((net, idx, a.referenced));
+            }
+        }
+    }
+
+    fn iface_name(&self, idx: usize) -> String {
+        self.interfaces
+            .get(idx)
+            .map_or_else(String::new, |i| i.name.to_string())
+    }
+
+    /// Interfaces whose subnets hold `addr`, and whether `addr` is one of ours.
+    fn connected(&self, addr: IpAddr) -> (Vec<usize>, bool) {
+        let own = self.interfaces.iter().any(|i| i.has_address(addr));
+        let on = self
+            .interfaces
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.is_connected(addr))
+            .map(|(n, _)| n)
+            .collect();
+        (on, own)
+    }
+
+    // ------------------------------------------------------------ neighbours
+
+    fn neighbors(&mut self, raw: &[RawNeighbor]) -> Vec<NeighborConfig> {
+        let mut out = Vec::new();
+        let mut seen: HashMap<IpAddr, usize> = HashMap::new();
+        for n in raw {
+            let mac = self.mac(&n.mac);
+            let explicit = n.interface.as_ref().and_then(|s| {
+                let found = self.iface_names.get(&s.value).map(|&(i, _)| i);
+                if found.is_none() {
+                    self.err(&s.referenced, K::UnknownInterface(s.value.clone()));
+                }
+                found
+            });
+            let Ok(address) = n.address.value.parse::<IpAddr>() else {
+                self.err(
+                    &n.address.referenced,
+                    K::InvalidAddress(n.address.value.clone()),
+                );
+                continue;
+            };
+            let (line, _) = pos(&n.address.referenced);
+            if let Some(&first_line) = seen.get(&address) {
+                self.err(
+                    &n.address.referenced,
+                    K::DuplicateNeighbor {
+                        address,
+                        first_line,
+                    },
+                );
+                continue;
+            }
+            seen.insert(address, line);
+            let (on, own) = self.connected(address);
+            let interface = if own {
+                self.err(&n.address.referenced, K::NeighborIsOwnAddress(address));
+                continue;
+            } else if let Some(e) = explicit {
+                if !on.contains(&e) {
+                    let interface = self.iface_name(e);
+                    self.err(
+                        &n.address.referenced,
+                        K::NeighborNotOnInterface { address, interface },
+                    );
+                    continue;
+                }
+                e
+            } else if let Some(&first) = on.first() {
+                first
+            } else {
+                if n.interface.is_none() {
+                    self.err(&n.address.referenced, K::NeighborNotConnected(address));
+                }
+                continue;
+            };
+            out.push(NeighborConfig {
+                address,
+                mac,
+                interface,
+            });
+        }
+        out
+    }
+}
+
+/// `ADDRESS/LEN` for an interface: host bits are the address, so they are expected.
+pub(crate) fn parse_interface_address(s: &str) -> Result<IpNet, String> {
+    let Some((addr, len)) = s.split_once('/') else {
+        return Err("expected ADDRESS/LEN, e.g. 192.0.2.1/24".into());
+    };
+    let addr: IpAddr = addr
+        .parse()
+        .map_err(|_| format!("{addr:?} is not an IP address"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let len: u8 = len
+        .parse()
+        .ok()
+        .filter(|l| *l <= max)
+        .ok_or_else(|| format!("prefix length must be a number in 1..={max}"))?;
+    if len == 0 {
+        return Err("prefix length 0 is not a subnet".into());
+    }
+    if addr.is_unspecified() || addr.is_loopback() || addr.is_multicast() {
+        return Err(format!("{addr} is not a unicast host address"));
+    }
+    let net = IpNet::new(addr, len).map_err(|e| e.to_string())?;
+    if let IpNet::V4(n) = net {
+        // /31 (RFC 3021) and /32 have no network or broadcast address.
+        if len <= 30 && n.addr() == n.network() {
+            return Err(format!("{addr} is the network address of {}", n.trunc()));
+        }
+        if len <= 30 && n.addr() == n.broadcast() {
+            return Err(format!("{addr} is the broadcast address of {}", n.trunc()));
+        }
+        if n.addr().is_broadcast() {
+            return Err(format!("{addr} is not a unicast host address"));
+        }
+    }
+    Ok(net)
+}
+
+fn overlaps(a: &IpNet, b: &IpNet) -> bool {
+    let (a, b) = (a.trunc(), b.trunc());
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_lists() {
+        assert_eq!(parse_cpu_list("0-1\n"), Some(2));
+        assert_eq!(parse_cpu_list("0"), Some(1));
+        assert_eq!(parse_cpu_list("0-3,8-11"), Some(12));
+        assert_eq!(parse_cpu_list(""), None);
+        assert_eq!(parse_cpu_list("x"), None);
+        assert!(cpu_count() >= 1);
+    }
+
+    #[test]
+    fn interface_addresses() {
+        assert!(parse_interface_address("192.0.2.1/24").is_ok());
+        assert!(parse_interface_address("192.0.2.0/31").is_ok());
+        assert!(parse_interface_address("192.0.2.7/32").is_ok());
+        assert!(parse_interface_address("2001:db8::/64").is_ok()); // anycast-style, allowed
+        for bad in [
+            "192.0.2.255/24",
+            "192.0.2.0/24",
+            "0.0.0.0/8",
+            "127.0.0.1/8",
+            "224.0.0.1/4",
+            "10.0.0.1/0",
+            "10.0.0.1",
+            "::1/128",
+            "ff02::1/16",
+            "x/24",
+        ] {
+            assert!(parse_interface_address(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn merge_prefers_earlier_entries() {
+        let n = |s: &str| s.parse::<Ipv4Net>().unwrap();
+        let merged = merge(
+            vec![(n("10.0.0.0/8"), 0)],
+            vec![
+                (n("10.0.0.0/16"), 1),
+                (n("10.0.0.0/8"), 1),
+                (n("9.0.0.0/8"), 2),
+                (n("9.0.0.0/8"), 3),
+            ],
+            |p| (u32::from(p.network()), p.prefix_len()),
+        );
+        assert_eq!(
+            merged,
+            vec![
+                (n("9.0.0.0/8"), 2),
+                (n("10.0.0.0/8"), 0),
+                (n("10.0.0.0/16"), 1)
+            ]
+        );
+    }
+}
