@@ -219,6 +219,13 @@ impl ExceptionHandler {
         }
     }
 
+    /// Takes the interfaces of a reloaded configuration; counters and
+    /// rate-limit state carry over.
+    pub fn reconfigure(&mut self, cfg: &Config) {
+        let fresh = Self::new(cfg);
+        self.ports = fresh.ports;
+    }
+
     /// What the handler has done so far.
     pub fn counters(&self) -> &ControlCounters {
         &self.counters

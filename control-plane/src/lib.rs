@@ -5,9 +5,14 @@
 //! Everything here runs off the data-path cores and may allocate, log and
 //! block.
 
+pub mod api;
+pub mod commands;
 pub mod exception;
 pub mod fib_build;
 pub mod lookup;
+pub mod metrics;
 pub mod ports;
 pub mod runtime;
+pub mod socket;
 pub mod summary;
+pub mod telemetry;

@@ -1,25 +1,28 @@
-//! Starting, running and stopping the router: FIB publication, worker
-//! threads pinned to their cores, and the control-plane loop that serves
-//! the exception rings.
+//! Starting, running, reloading and stopping the router: FIB publication,
+//! worker threads pinned to their cores, and the control-plane loop that
+//! serves the exception rings, reloads and operator commands.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use silkroute_config::Config;
+use silkroute_config::{Config, ConfigErrors};
 use silkroute_router::buf::HeapPool;
 use silkroute_router::counters::{SharedCounters, WorkerCounters};
 use silkroute_router::exception::{self, ControlRings};
-use silkroute_router::fib::{Fib, FibPublisher};
+use silkroute_router::fib::{Fib, FibPublisher, Target};
 use silkroute_router::port::memory::MemoryPeer;
-use silkroute_router::port::{DriverCounters, DriverStats, Heap, HeapRx, HeapTx};
+use silkroute_router::port::{DriverStats, Heap, HeapRx, HeapTx};
 use silkroute_router::worker::{pin_to_core, Worker};
 
 use crate::exception::{ControlCounters, ExceptionHandler};
-use crate::fib_build::{build_fib, FibBuildError};
+use crate::fib_build::{FibBuildError, FibManager, UpdateStats};
 use crate::ports::{open_ports, PortOpenError};
+use crate::telemetry::{FibStats, ReloadResult, Telemetry};
 
 /// Tunables of a run.
 #[derive(Debug, Clone)]
@@ -66,19 +69,77 @@ pub enum StartError {
     },
 }
 
+/// Why a reload changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The new configuration is invalid.
+    #[error("configuration refused:\n{0}")]
+    Invalid(ConfigErrors),
+    /// The change cannot be applied to a running router.
+    #[error("{0}; restart silkroute to apply it")]
+    RestartNeeded(String),
+    /// The FIB refused the new routes.
+    #[error(transparent)]
+    Fib(#[from] FibBuildError),
+}
+
+impl ReloadError {
+    fn result(&self) -> ReloadResult {
+        match self {
+            ReloadError::Invalid(_) => ReloadResult::Invalid,
+            ReloadError::RestartNeeded(_) => ReloadResult::RestartNeeded,
+            ReloadError::Fib(_) => ReloadResult::Failed,
+        }
+    }
+}
+
+/// What a successful reload did and how long it took.
+#[derive(Debug, Clone, Copy)]
+pub struct ReloadReport {
+    /// Route changes and the generation published.
+    pub update: UpdateStats,
+    /// From the request to the new snapshot being published.
+    pub to_publish: Duration,
+    /// From the request to every worker forwarding with it.
+    pub to_adopted: Duration,
+}
+
+/// Inputs of the control loop besides the exception rings.
+#[derive(Debug, Default)]
+pub struct ControlInputs {
+    /// Set by SIGINT/SIGTERM.
+    pub shutdown: Arc<AtomicBool>,
+    /// Set by SIGHUP.
+    pub reload: Arc<AtomicBool>,
+    /// Operator commands (from the control socket).
+    pub commands: Option<Receiver<Command>>,
+    /// Stop when every receive queue is exhausted.
+    pub stop_when_input_ends: bool,
+}
+
+/// A request from the control socket, with where to send the answer.
+#[derive(Debug)]
+pub struct Command {
+    /// The request.
+    pub request: crate::api::Request,
+    /// The answer goes here.
+    pub reply: Sender<crate::api::Response>,
+}
+
 /// A running router.
 #[derive(Debug)]
 pub struct Router {
-    config: Config,
-    publisher: FibPublisher,
+    pub(crate) config: Config,
+    pub(crate) manager: FibManager,
+    pub(crate) publisher: FibPublisher,
     workers: Vec<JoinHandle<WorkerCounters>>,
-    shared: Vec<Arc<SharedCounters>>,
     control: Vec<ControlRings>,
-    handler: ExceptionHandler,
+    pub(crate) handler: ExceptionHandler,
     stop: Arc<AtomicBool>,
     input_done: Vec<Arc<AtomicBool>>,
-    driver: Vec<Arc<DriverCounters>>,
+    pub(crate) telemetry: Arc<Telemetry>,
     started: Instant,
+    watched: Vec<(PathBuf, Option<(SystemTime, u64)>)>,
     /// The other ends of memory ports, by port name.
     pub memory_peers: HashMap<String, MemoryPeer>,
 }
@@ -98,40 +159,29 @@ pub struct RunReport {
     pub elapsed: Duration,
 }
 
+/// How often the control loop looks at watched files.
+const WATCH_INTERVAL: Duration = Duration::from_millis(500);
+
+/// How long a reload waits for every worker to adopt the new FIB before
+/// reporting it (workers switch between bursts, microseconds apart).
+const ADOPT_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl Router {
     /// Builds the FIB, opens the ports and starts one worker per
     /// configured worker entry.
     pub fn start(config: Config, opts: &RunOptions) -> Result<Router, StartError> {
-        let fib = build_fib(&config)?;
-        Self::start_with_fib(config, fib, opts)
-    }
-
-    /// Like [`Router::start`] with a FIB built by the caller.
-    pub fn start_with_fib(
-        config: Config,
-        fib: Fib,
-        opts: &RunOptions,
-    ) -> Result<Router, StartError> {
+        let (manager, fib) = FibManager::new(&config)?;
         let pool = HeapPool::new(opts.pool_buffers);
         let mut ports = open_ports(&config, &pool)?;
         let handler = ExceptionHandler::new(&config);
         let mut publisher = FibPublisher::new(fib);
         let stop = Arc::new(AtomicBool::new(false));
         let nports = config.ports.len();
-        let mut router = Router {
-            publisher: FibPublisher::new(Fib::empty(Vec::new())),
-            workers: Vec::new(),
-            shared: Vec::new(),
-            control: Vec::new(),
-            handler,
-            stop: Arc::clone(&stop),
-            input_done: Vec::new(),
-            driver: ports.counters.clone(),
-            started: Instant::now(),
-            memory_peers: std::mem::take(&mut ports.memory_peers),
-            config,
-        };
-        for (w, wcfg) in router.config.workers.iter().enumerate() {
+        let mut handles = Vec::new();
+        let mut shared_all = Vec::new();
+        let mut control = Vec::new();
+        let mut input_done_all = Vec::new();
+        for (w, wcfg) in config.workers.iter().enumerate() {
             let mut rx: Vec<(u16, u16, HeapRx)> = Vec::new();
             for q in &wcfg.rx {
                 if let Some(r) = ports
@@ -181,12 +231,39 @@ impl Router {
                     worker.run()
                 })
                 .map_err(|source| StartError::Spawn { worker: w, source })?;
-            router.workers.push(handle);
-            router.shared.push(shared);
-            router.control.push(crings);
-            router.input_done.push(input_done);
+            handles.push(handle);
+            shared_all.push(shared);
+            control.push(crings);
+            input_done_all.push(input_done);
         }
-        router.publisher = publisher;
+        let telemetry = Arc::new(Telemetry::new(
+            config
+                .ports
+                .iter()
+                .map(|p| p.name.as_str().to_owned())
+                .collect(),
+            config.ports.iter().map(|p| p.driver.kind()).collect(),
+            config.workers.iter().map(|w| w.core).collect(),
+            shared_all,
+            ports.counters.clone(),
+        ));
+        let mut router = Router {
+            watched: Vec::new(),
+            config,
+            manager,
+            publisher,
+            workers: handles,
+            control,
+            handler,
+            stop,
+            input_done: input_done_all,
+            telemetry,
+            started: Instant::now(),
+            memory_peers: std::mem::take(&mut ports.memory_peers),
+        };
+        router.telemetry.state().reloads.config_generation = 1;
+        router.refresh_telemetry();
+        router.watch_files();
         tracing::info!(
             workers = router.workers.len(),
             ports = nports,
@@ -200,14 +277,17 @@ impl Router {
         &self.config
     }
 
-    /// Publishes a new FIB; returns its generation.
-    pub fn publish(&mut self, fib: Fib) -> u64 {
-        let g = self.publisher.publish(fib);
-        self.publisher.collect();
-        g
+    /// The shared view for metrics and the control socket.
+    pub fn telemetry(&self) -> Arc<Telemetry> {
+        Arc::clone(&self.telemetry)
     }
 
-    /// The FIB publisher (for waiting on adoption and reclaiming).
+    /// The snapshot workers are moving to.
+    pub fn fib(&self) -> Arc<Fib> {
+        self.publisher.current()
+    }
+
+    /// The FIB publisher (for waiting on adoption).
     pub fn publisher(&mut self) -> &mut FibPublisher {
         &mut self.publisher
     }
@@ -229,22 +309,175 @@ impl Router {
 
     /// The counters each worker last published.
     pub fn counters(&self) -> Vec<WorkerCounters> {
-        self.shared.iter().map(|s| s.snapshot()).collect()
+        self.telemetry.worker_counters()
     }
 
-    /// Serves exceptions until the input ends (every receive queue
-    /// exhausted and every punt answered) or `shutdown` is set.
-    pub fn run_until_done(&mut self, shutdown: &AtomicBool) {
+    /// Copies control-plane state into the shared telemetry.
+    pub fn refresh_telemetry(&mut self) {
+        let fib = self.publisher.current();
+        let (v4, v6) = self.manager.route_counts();
+        let stats = FibStats {
+            routes_v4: v4,
+            routes_v6: v6,
+            next_hops: fib.next_hops.len(),
+            ecmp_groups: fib
+                .targets
+                .iter()
+                .filter(|t| matches!(t, Target::Ecmp { .. }))
+                .count(),
+            mem_bytes: fib.mem_bytes(),
+            generation: fib.generation,
+        };
+        let mut st = self.telemetry.state();
+        st.fib = stats;
+        st.control = self.handler.counters().clone();
+        st.neighbors.static_entries = self.config.neighbors.len();
+    }
+
+    /// Reloads the configuration file the router runs from: validates it
+    /// whole, refuses changes that need a restart, applies the route delta
+    /// to the FIB and waits until every worker uses it. On any error the
+    /// running configuration stays as it was.
+    pub fn reload(&mut self) -> Result<ReloadReport, ReloadError> {
+        let start = Instant::now();
+        let result = self.reload_inner(start);
+        let took = start.elapsed();
+        {
+            let mut st = self.telemetry.state();
+            let r = match &result {
+                Ok(_) => ReloadResult::Success,
+                Err(e) => e.result(),
+            };
+            if let Some(i) = ReloadResult::ALL.iter().position(|x| *x == r) {
+                st.reloads.by_result[i] += 1;
+            }
+            st.reloads.last_time = Some(SystemTime::now());
+            st.reloads.last_duration_seconds = took.as_secs_f64();
+            st.reloads.last_result = Some(r);
+            match &result {
+                Ok(_) => {
+                    st.reloads.config_generation += 1;
+                    st.reloads.last_error = None;
+                }
+                Err(e) => st.reloads.last_error = Some(e.to_string()),
+            }
+        }
+        match &result {
+            Ok(r) => tracing::info!(
+                added = r.update.added,
+                removed = r.update.removed,
+                changed = r.update.changed,
+                rebuilt = r.update.rebuilt,
+                generation = r.update.generation,
+                adopted_us = r.to_adopted.as_micros() as u64,
+                "configuration reloaded"
+            ),
+            Err(e) => tracing::error!("reload refused: {e}"),
+        }
+        self.refresh_telemetry();
+        result
+    }
+
+    fn reload_inner(&mut self, start: Instant) -> Result<ReloadReport, ReloadError> {
+        let new = Config::load(&self.config.path).map_err(ReloadError::Invalid)?;
+        if let Some(why) = restart_needed(&self.config, &new) {
+            return Err(ReloadError::RestartNeeded(why));
+        }
+        let update = self.manager.update(&new, &mut self.publisher)?;
+        let to_publish = start.elapsed();
+        if !self
+            .publisher
+            .wait_adopted(update.generation, ADOPT_TIMEOUT)
+        {
+            tracing::warn!(
+                generation = update.generation,
+                "a worker has not adopted the new FIB yet"
+            );
+        }
+        let to_adopted = start.elapsed();
+        self.handler.reconfigure(&new);
+        self.config = new;
+        self.watch_files();
+        // Bring the old copy up to date now, off the request's clock.
+        self.manager.maintain(&mut self.publisher)?;
+        Ok(ReloadReport {
+            update,
+            to_publish,
+            to_adopted,
+        })
+    }
+
+    /// Remembers the config and route files' state for `reload.watch`.
+    fn watch_files(&mut self) {
+        let mut files = vec![self.config.path.clone()];
+        files.extend(self.config.route_files.iter().cloned());
+        self.watched = files
+            .into_iter()
+            .map(|p| (p.clone(), file_stamp(&p)))
+            .collect();
+    }
+
+    fn files_changed(&mut self) -> bool {
+        let mut changed = false;
+        for (p, stamp) in &mut self.watched {
+            let now = file_stamp(p);
+            if now != *stamp {
+                *stamp = now;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Executes one operator request.
+    pub fn execute(&mut self, request: &crate::api::Request) -> crate::api::Response {
+        crate::commands::execute(self, request)
+    }
+
+    /// The control loop: serves exceptions, SIGHUP and watched-file
+    /// reloads and operator commands until shutdown (or until the input
+    /// ends, when asked).
+    pub fn serve(&mut self, inputs: &ControlInputs) {
         let mut idle = 0u32;
+        let mut last_watch = Instant::now();
+        let mut last_refresh = Instant::now();
         loop {
-            if shutdown.load(Ordering::Acquire) {
+            if inputs.shutdown.load(Ordering::Acquire) {
                 tracing::info!("shutdown requested");
                 break;
             }
             let done_before = self.input_done();
-            let n = self.poll_exceptions();
-            if n == 0 {
-                if done_before {
+            let mut work = self.poll_exceptions();
+            if inputs.reload.swap(false, Ordering::AcqRel) {
+                tracing::info!("SIGHUP: reloading");
+                let _ = self.reload();
+                work += 1;
+            }
+            if let Some(rx) = &inputs.commands {
+                let mut cmds = Vec::new();
+                while let Ok(c) = rx.try_recv() {
+                    cmds.push(c);
+                }
+                for c in cmds {
+                    let resp = self.execute(&c.request);
+                    let _ = c.reply.send(resp);
+                    work += 1;
+                }
+            }
+            if self.config.reload.watch && last_watch.elapsed() >= WATCH_INTERVAL {
+                last_watch = Instant::now();
+                if self.files_changed() {
+                    tracing::info!("configuration files changed: reloading");
+                    let _ = self.reload();
+                }
+            }
+            if last_refresh.elapsed() >= Duration::from_millis(100) {
+                last_refresh = Instant::now();
+                self.refresh_telemetry();
+                let _ = self.manager.maintain(&mut self.publisher);
+            }
+            if work == 0 {
+                if done_before && inputs.stop_when_input_ends {
                     break;
                 }
                 idle = idle.saturating_add(1);
@@ -255,6 +488,16 @@ impl Router {
                 idle = 0;
             }
         }
+    }
+
+    /// Serves exceptions until the input ends (every receive queue
+    /// exhausted and every punt answered) or `shutdown` is set.
+    pub fn run_until_done(&mut self, shutdown: &Arc<AtomicBool>) {
+        self.serve(&ControlInputs {
+            shutdown: Arc::clone(shutdown),
+            stop_when_input_ends: true,
+            ..ControlInputs::default()
+        });
     }
 
     /// Stops the workers, waits for them and returns the report.
@@ -269,21 +512,48 @@ impl Router {
                 Ok(c) => workers.push(c),
                 Err(_) => {
                     tracing::error!(worker = i, "worker thread panicked");
-                    workers.push(self.shared[i].snapshot());
+                    if let Some(s) = self.telemetry.workers.get(i) {
+                        workers.push(s.snapshot());
+                    }
                 }
             }
         }
+        self.refresh_telemetry();
         RunReport {
-            port_names: self
-                .config
-                .ports
-                .iter()
-                .map(|p| p.name.as_str().to_owned())
-                .collect(),
+            port_names: self.telemetry.port_names.clone(),
             workers,
-            driver: self.driver.iter().map(|d| d.snapshot()).collect(),
+            driver: self.telemetry.driver.iter().map(|d| d.snapshot()).collect(),
             control: self.handler.counters().clone(),
             elapsed: self.started.elapsed(),
+        }
+    }
+}
+
+fn file_stamp(p: &std::path::Path) -> Option<(SystemTime, u64)> {
+    let m = std::fs::metadata(p).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+/// Why `new` cannot replace `old` in a running router, if it cannot:
+/// ports and workers own threads, files and queues.
+pub fn restart_needed(old: &Config, new: &Config) -> Option<String> {
+    if old.ports != new.ports {
+        return Some("ports changed (added, removed, renamed or driver options)".into());
+    }
+    if old.workers != new.workers {
+        return Some("workers changed (cores or polled queues)".into());
+    }
+    if old.control != new.control || old.metrics != new.metrics {
+        return Some("control socket or metrics endpoint changed".into());
+    }
+    None
+}
+
+impl Drop for Router {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        for h in self.workers.drain(..) {
+            let _ = h.join();
         }
     }
 }

@@ -70,6 +70,17 @@ pub enum ConfigErrorKind {
     #[error("{0}")]
     Yaml(String),
 
+    // ---- control, metrics ----
+    /// `control.socket_mode` is not 0600 or 0660 written in octal.
+    #[error("invalid socket mode {0:?}: use \"0600\" (owner only) or \"0660\" (owner and group)")]
+    InvalidSocketMode(String),
+    /// `metrics.listen` is not `ADDRESS:PORT`.
+    #[error("invalid listen address {0:?}: expected ADDRESS:PORT, e.g. 127.0.0.1:9430")]
+    InvalidListen(String),
+    /// `control.socket_group` without mode 0660.
+    #[error("socket_group needs socket_mode \"0660\"")]
+    GroupWithoutGroupMode,
+
     // ---- names ----
     /// A port or interface name does not match `[a-z0-9_-]{1,15}`.
     #[error("invalid name {0:?}: use 1 to 15 characters from a-z, 0-9, '_' and '-'")]

@@ -31,8 +31,9 @@ use std::path::Path;
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors};
 pub use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 pub use model::{
-    Config, Driver, InterfaceConfig, LogLevel, NeighborConfig, NextHop, NextHopSet, PortConfig,
-    RouteStats, RxQueue, WorkerConfig,
+    default_socket_path, Config, ControlConfig, Driver, InterfaceConfig, LogLevel, MetricsConfig,
+    NeighborConfig, NextHop, NextHopSet, PortConfig, ReloadConfig, RouteStats, RxQueue,
+    WorkerConfig, DEFAULT_METRICS_LISTEN, DEFAULT_SOCKET_MODE,
 };
 pub use raw::schema_keys;
 pub use route_file::{

@@ -81,6 +81,74 @@ pub struct Config {
     pub workers: Vec<WorkerConfig>,
     /// Where the routes came from.
     pub route_stats: RouteStats,
+    /// The control socket.
+    pub control: ControlConfig,
+    /// The metrics endpoint.
+    pub metrics: MetricsConfig,
+    /// Automatic reloads.
+    pub reload: ReloadConfig,
+    /// The route files, resolved (watched when `reload.watch` is on).
+    pub route_files: Vec<PathBuf>,
+}
+
+/// Default metrics address: loopback only, so nothing listens on a
+/// routed address unless the config says so.
+pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:9430";
+
+/// Default control-socket mode: owner only.
+pub const DEFAULT_SOCKET_MODE: u32 = 0o600;
+
+/// `control:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlConfig {
+    /// Socket path; `None`: the default (`$XDG_RUNTIME_DIR/silkroute.sock`,
+    /// else `/tmp/silkroute.sock`), which `silkctl` also uses.
+    pub socket: Option<PathBuf>,
+    /// File mode of the socket (0600 or 0660).
+    pub socket_mode: u32,
+    /// Group owning the socket (with mode 0660).
+    pub socket_group: Option<String>,
+}
+
+impl Default for ControlConfig {
+    fn default() -> Self {
+        Self {
+            socket: None,
+            socket_mode: DEFAULT_SOCKET_MODE,
+            socket_group: None,
+        }
+    }
+}
+
+/// `metrics:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsConfig {
+    /// Where the endpoint listens; `None`: disabled.
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_METRICS_LISTEN.parse().ok(),
+        }
+    }
+}
+
+/// `reload:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReloadConfig {
+    /// Reload when the config file or a route file changes on disk.
+    pub watch: bool,
+}
+
+/// The control socket path used when the config names none; `silkctl`
+/// uses the same rule.
+pub fn default_socket_path() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d).join("silkroute.sock"),
+        _ => PathBuf::from("/tmp/silkroute.sock"),
+    }
 }
 
 /// A port: where packets come from and go to.

@@ -28,6 +28,42 @@ pub(crate) struct RawConfig {
     pub route_files: Vec<RawRouteFile>,
     #[serde(default)]
     pub workers: Option<Spanned<Vec<RawWorker>>>,
+    #[serde(default)]
+    pub control: Option<RawControl>,
+    #[serde(default)]
+    pub metrics: Option<RawMetrics>,
+    #[serde(default)]
+    pub reload: Option<RawReload>,
+}
+
+/// `control:` — the Unix socket `silkctl` talks to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawControl {
+    #[serde(default)]
+    pub socket: Option<Spanned<String>>,
+    #[serde(default)]
+    pub socket_mode: Option<Spanned<String>>,
+    #[serde(default)]
+    pub socket_group: Option<Spanned<String>>,
+}
+
+/// `metrics:` — the Prometheus endpoint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawMetrics {
+    #[serde(default)]
+    pub listen: Option<Spanned<String>>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// `reload:` — automatic reloads.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReload {
+    #[serde(default)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +191,9 @@ pub fn schema_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("routes[]", keys_of::<RawRoute>()),
         ("route_files[]", keys_of::<RawRouteFile>()),
         ("workers[]", keys_of::<RawWorker>()),
+        ("control", keys_of::<RawControl>()),
+        ("metrics", keys_of::<RawMetrics>()),
+        ("reload", keys_of::<RawReload>()),
         ("log_level", keys_of::<LogLevel>()),
     ]
 }

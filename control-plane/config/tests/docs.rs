@@ -49,7 +49,10 @@ fn schema_keys_match_the_schema() {
             "neighbors",
             "routes",
             "route_files",
-            "workers"
+            "workers",
+            "control",
+            "metrics",
+            "reload"
         ]
     );
     assert_eq!(get("driver"), ["pcap", "memory"]);

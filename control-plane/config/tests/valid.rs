@@ -140,6 +140,10 @@ fn full_example_parses_into_the_expected_model() {
             file_routes: 6,
             shadowed: 3,
         },
+        control: ControlConfig::default(),
+        metrics: MetricsConfig::default(),
+        reload: ReloadConfig::default(),
+        route_files: vec![dir.join("routes-v4.txt"), dir.join("routes-mixed.txt.gz")],
     };
     assert_eq!(config, expected);
     let summary = config.summary();

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use silkroute_config::Config;
 use silkroute_control_plane::lookup::RouteLookup;
-use silkroute_control_plane::runtime::{Router, RunOptions};
+use silkroute_control_plane::runtime::{ControlInputs, Router, RunOptions};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -109,17 +109,58 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             init_logging(cfg.log_level.as_str());
             print!("{}", cfg.summary());
-            let shutdown = Arc::new(AtomicBool::new(false));
+            let inputs_shutdown = Arc::new(AtomicBool::new(false));
+            let reload = Arc::new(AtomicBool::new(false));
             for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-                signal_hook::flag::register(sig, Arc::clone(&shutdown))
+                signal_hook::flag::register(sig, Arc::clone(&inputs_shutdown))
                     .context("installing signal handlers")?;
             }
+            signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&reload))
+                .context("installing the SIGHUP handler")?;
             let opts = RunOptions {
                 pin: !no_pin,
                 ..RunOptions::default()
             };
+            let socket_path = cfg
+                .control
+                .socket
+                .clone()
+                .unwrap_or_else(silkroute_config::default_socket_path);
+            let control = cfg.control.clone();
+            let metrics_addr = cfg.metrics.listen;
             let mut router = Router::start(cfg, &opts).context("starting the router")?;
-            router.run_until_done(&shutdown);
+            let (tx, rx) = std::sync::mpsc::channel();
+            let _socket = match silkroute_control_plane::socket::spawn(
+                &socket_path,
+                control.socket_mode,
+                control.socket_group.as_deref(),
+                tx,
+            ) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!("control socket {}: {e}", socket_path.display());
+                    None
+                }
+            };
+            let _metrics = match metrics_addr {
+                Some(addr) => {
+                    match silkroute_control_plane::metrics::spawn(addr, router.telemetry()) {
+                        Ok(m) => Some(m),
+                        Err(e) => {
+                            tracing::warn!("metrics endpoint {addr}: {e}");
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
+            let inputs = ControlInputs {
+                shutdown: inputs_shutdown,
+                reload,
+                commands: Some(rx),
+                stop_when_input_ends: true,
+            };
+            router.serve(&inputs);
             let report = router.stop();
             print!("{}", report.render());
             Ok(ExitCode::SUCCESS)

@@ -182,6 +182,13 @@ impl Validator<'_> {
         });
         let shadowed = stats_static + file_routes - routes_v4.len() - routes_v6.len();
         let workers = self.workers(raw.workers.as_ref(), &raw.ports);
+        let control = self.control(raw.control.as_ref());
+        let metrics = self.metrics(raw.metrics.as_ref());
+        let route_files = raw
+            .route_files
+            .iter()
+            .map(|rf| self.resolve(&rf.path.value))
+            .collect();
         Config {
             path: self.file.to_path_buf(),
             log_level: raw.log_level.unwrap_or_default(),
@@ -197,7 +204,52 @@ impl Validator<'_> {
                 file_routes,
                 shadowed,
             },
+            control,
+            metrics,
+            reload: ReloadConfig {
+                watch: raw.reload.as_ref().is_some_and(|r| r.watch),
+            },
+            route_files,
         }
+    }
+
+    fn control(&mut self, raw: Option<&crate::raw::RawControl>) -> ControlConfig {
+        let mut c = ControlConfig::default();
+        let Some(raw) = raw else {
+            return c;
+        };
+        c.socket = raw.socket.as_ref().map(|s| self.resolve(&s.value));
+        if let Some(m) = &raw.socket_mode {
+            match m.value.trim_start_matches("0o") {
+                "0600" | "600" => c.socket_mode = 0o600,
+                "0660" | "660" => c.socket_mode = 0o660,
+                _ => self.err(&m.referenced, K::InvalidSocketMode(m.value.clone())),
+            }
+        }
+        if let Some(g) = &raw.socket_group {
+            if c.socket_mode != 0o660 {
+                self.err(&g.referenced, K::GroupWithoutGroupMode);
+            }
+            c.socket_group = Some(g.value.clone());
+        }
+        c
+    }
+
+    fn metrics(&mut self, raw: Option<&crate::raw::RawMetrics>) -> MetricsConfig {
+        let mut m = MetricsConfig::default();
+        let Some(raw) = raw else {
+            return m;
+        };
+        if let Some(l) = &raw.listen {
+            match l.value.parse::<std::net::SocketAddr>() {
+                Ok(a) => m.listen = Some(a),
+                Err(_) => self.err(&l.referenced, K::InvalidListen(l.value.clone())),
+            }
+        }
+        if raw.enabled == Some(false) {
+            m.listen = None;
+        }
+        m
     }
 
     /// Line and column of the character `offset` bytes into a scalar value that starts at
