@@ -98,6 +98,8 @@ impl ReloadError {
 pub struct ReloadReport {
     /// Route changes and the generation published.
     pub update: UpdateStats,
+    /// Reading and validating the new configuration (route files included).
+    pub load: Duration,
     /// From the request to the new snapshot being published.
     pub to_publish: Duration,
     /// From the request to every worker forwarding with it.
@@ -236,17 +238,26 @@ impl Router {
             control.push(crings);
             input_done_all.push(input_done);
         }
-        let telemetry = Arc::new(Telemetry::new(
-            config
-                .ports
-                .iter()
-                .map(|p| p.name.as_str().to_owned())
-                .collect(),
-            config.ports.iter().map(|p| p.driver.kind()).collect(),
-            config.workers.iter().map(|w| w.core).collect(),
-            shared_all,
-            ports.counters.clone(),
-        ));
+        let telemetry = Arc::new(
+            Telemetry::new(
+                config
+                    .ports
+                    .iter()
+                    .map(|p| p.name.as_str().to_owned())
+                    .collect(),
+                config.ports.iter().map(|p| p.driver.kind()).collect(),
+                config.workers.iter().map(|w| w.core).collect(),
+                shared_all,
+                ports.counters.clone(),
+            )
+            .with_worker_rx_queues(
+                config
+                    .workers
+                    .iter()
+                    .map(|w| w.rx.iter().map(|q| (q.port, q.queue)).collect())
+                    .collect(),
+            ),
+        );
         let mut router = Router {
             watched: Vec::new(),
             config,
@@ -380,6 +391,7 @@ impl Router {
 
     fn reload_inner(&mut self, start: Instant) -> Result<ReloadReport, ReloadError> {
         let new = Config::load(&self.config.path).map_err(ReloadError::Invalid)?;
+        let load = start.elapsed();
         if let Some(why) = restart_needed(&self.config, &new) {
             return Err(ReloadError::RestartNeeded(why));
         }
@@ -402,6 +414,7 @@ impl Router {
         self.manager.maintain(&mut self.publisher)?;
         Ok(ReloadReport {
             update,
+            load,
             to_publish,
             to_adopted,
         })
