@@ -25,6 +25,7 @@ use silkroute_router::forward::hash;
 use silkroute_router::forward::reason::PuntReason;
 
 use crate::fib_build::link_local_from_mac;
+use crate::neighbor::{NeighborTable, Waiting, Want};
 
 macro_rules! events {
     ($($variant:ident => $label:literal,)+) => {
@@ -49,6 +50,9 @@ events! {
     ArpReplyReceived => "arp_reply_received",
     NdpAdvertSent => "ndp_advertisement_sent",
     NdpIgnored => "ndp_ignored",
+    NdpAdvertReceived => "ndp_advertisement_received",
+    ResolutionQueued => "resolution_queued",
+    ResolutionQueueFull => "resolution_queue_full",
     EchoReplySent => "icmp_echo_reply_sent",
     Echo6ReplySent => "icmpv6_echo_reply_sent",
     TimeExceededSent => "icmp_time_exceeded_sent",
@@ -177,6 +181,8 @@ struct PortAddrs {
     mac: [u8; 6],
     ipv4: Vec<Ipv4Addr>,
     ipv6: Vec<Ipv6Addr>,
+    nets4: Vec<silkroute_config::Ipv4Net>,
+    nets6: Vec<silkroute_config::Ipv6Net>,
 }
 
 impl PortAddrs {
@@ -186,12 +192,26 @@ impl PortAddrs {
             IpAddr::V6(a) => self.ipv6.contains(&a),
         }
     }
+
+    /// True when `a` is on one of this port's subnets (a possible
+    /// neighbour); link-local IPv6 addresses always are.
+    fn connected(&self, a: IpAddr) -> bool {
+        match a {
+            IpAddr::V4(a) => self.nets4.iter().any(|n| n.contains(&a)),
+            IpAddr::V6(a) => {
+                (a.segments()[0] & 0xffc0) == 0xfe80 || self.nets6.iter().any(|n| n.contains(&a))
+            }
+        }
+    }
 }
 
 /// Answers punted packets.
 #[derive(Debug)]
 pub struct ExceptionHandler {
     ports: Vec<PortAddrs>,
+    /// Neighbours learned through ARP and NDP.
+    pub neighbors: NeighborTable,
+    worker: usize,
     limiter: RateLimiter,
     resolution: RateLimiter,
     counters: ControlCounters,
@@ -207,11 +227,15 @@ impl ExceptionHandler {
                 p.mac = itf.mac.0;
                 p.ipv4 = itf.ipv4.iter().map(|n| n.addr()).collect();
                 p.ipv6 = itf.ipv6.iter().map(|n| n.addr()).collect();
+                p.nets4 = itf.ipv4.clone();
+                p.nets6 = itf.ipv6.clone();
                 p.ipv6.push(link_local_from_mac(itf.mac.0));
             }
         }
         Self {
             ports,
+            neighbors: NeighborTable::default(),
+            worker: 0,
             limiter: RateLimiter::new(),
             resolution: RateLimiter::new(),
             counters: ControlCounters::default(),
@@ -231,8 +255,9 @@ impl ExceptionHandler {
         &self.counters
     }
 
-    /// Handles every punt waiting on one worker's rings.
-    pub fn drain(&mut self, rings: &mut ControlRings, fib: &Fib) -> usize {
+    /// Handles every punt waiting on the rings of worker `worker`.
+    pub fn drain(&mut self, worker: usize, rings: &mut ControlRings, fib: &Fib) -> usize {
+        self.worker = worker;
         let mut n = 0;
         // Slots are read in place; replies are built into `self.out`
         // and queued after the slot is released.
@@ -261,7 +286,6 @@ impl ExceptionHandler {
             self.count(Event::Malformed);
             return None;
         };
-        let our_mac = MacAddr(port.mac);
         let l3 = usize::from(slot.info.l3_offset);
         match slot.reason {
             PuntReason::Arp => self.arp(frame, l3, in_port, &port),
@@ -312,7 +336,7 @@ impl ExceptionHandler {
                     },
                 )
             }
-            PuntReason::NeighborUnresolved => self.resolve(frame, l3, slot.info, fib, our_mac),
+            PuntReason::NeighborUnresolved => self.resolve(frame, l3, slot.info, fib, in_port),
         }
     }
 
@@ -327,13 +351,21 @@ impl ExceptionHandler {
             self.count(Event::Malformed);
             return None;
         };
+        // RFC 826 "merge": every ARP packet from a neighbour on our subnet
+        // updates its entry; a request for one of our addresses (not a
+        // gratuitous announcement) creates it.
+        let (spa, sha, tpa) = (arp.spa(), arp.sha(), arp.tpa());
+        let for_us = port.has(IpAddr::V4(tpa));
+        if port.connected(IpAddr::V4(spa)) && sha.is_unicast() && !port.has(IpAddr::V4(spa)) {
+            let create = for_us && spa != tpa;
+            self.neighbors
+                .learn(IpAddr::V4(spa), in_port, sha.0, create, Instant::now());
+        }
         if arp.oper() != silkroute_packet::arp::OP_REQUEST {
-            // Learning from replies and gratuitous ARP arrives with
-            // dynamic neighbours; static ones need no learning.
             self.count(Event::ArpReplyReceived);
             return None;
         }
-        if !port.has(IpAddr::V4(arp.tpa())) {
+        if !for_us {
             self.count(Event::ArpNotForUs);
             return None;
         }
@@ -360,12 +392,46 @@ impl ExceptionHandler {
             .get(l3..)
             .and_then(|b| Ipv6Packet::new_checked(b).ok())
             .and_then(|ip| NdpMessage::parse(&ip).ok());
-        let target = match msg {
-            Some(m) if m.kind == NdpKind::NeighborSolicitation => m.target,
+        let src = frame
+            .get(l3..)
+            .and_then(|b| Ipv6Packet::new_checked(b).ok())
+            .map(|ip| ip.src_addr());
+        let target = match (msg, src) {
+            (Some(m), Some(src)) if m.kind == NdpKind::NeighborSolicitation => {
+                // RFC 4861 §7.2.3: a solicitation with a source link-layer
+                // option tells us the solicitor's MAC.
+                if let Some(mac) = m.link_layer_addr {
+                    if !src.is_unspecified() && port.connected(IpAddr::V6(src)) {
+                        let create = port.has(IpAddr::V6(m.target));
+                        self.neighbors.learn(
+                            IpAddr::V6(src),
+                            in_port,
+                            mac.0,
+                            create,
+                            Instant::now(),
+                        );
+                    }
+                }
+                m.target
+            }
+            (Some(m), _) if m.kind == NdpKind::NeighborAdvertisement => {
+                // RFC 4861 §7.2.5: answers complete our entries;
+                // unsolicited advertisements update existing ones.
+                if let Some(mac) = m.link_layer_addr {
+                    self.neighbors.learn(
+                        IpAddr::V6(m.target),
+                        in_port,
+                        mac.0,
+                        false,
+                        Instant::now(),
+                    );
+                }
+                self.count(Event::NdpAdvertReceived);
+                return None;
+            }
             _ => {
-                // Advertisements update dynamic neighbours, which arrive
-                // with neighbour resolution; router/multicast listener
-                // messages are not for a static router.
+                // Router and multicast-listener messages are not for a
+                // router without those protocols.
                 self.count(Event::NdpIgnored);
                 return None;
             }
@@ -461,12 +527,16 @@ impl ExceptionHandler {
             let ul = ip.upper_layer().ok();
             match ul.map(|u| u.protocol) {
                 Some(silkroute_packet::ipv6::NH_ICMPV6) => {
-                    // NS/NA unicast to us are NDP; echo requests get replies.
-                    if let Ok(len) =
-                        ndp::ndp_neighbor_advertisement(frame, MacAddr(port.mac), &mut self.out)
+                    // NS/NA unicast to us are NDP (answers to our
+                    // solicitations, unicast probes); echo requests get
+                    // replies.
+                    let icmp_type = ul
+                        .and_then(|u| ip.as_bytes().get(u.offset).copied())
+                        .unwrap_or(0);
+                    if icmp_type == silkroute_packet::icmpv6::TYPE_NEIGHBOR_SOLICITATION
+                        || icmp_type == silkroute_packet::icmpv6::TYPE_NEIGHBOR_ADVERTISEMENT
                     {
-                        self.count(Event::NdpAdvertSent);
-                        return Some((in_port, len));
+                        return self.ndp(frame, l3, in_port, port);
                     }
                     if !self.limiter.allow(src) {
                         self.count(Event::RateLimited);
@@ -615,16 +685,15 @@ impl ExceptionHandler {
         }
     }
 
-    /// Asks for the MAC of the unresolved neighbour (the packet itself is
-    /// dropped; queueing it until resolution arrives with dynamic
-    /// neighbours).
+    /// Queues the packet until its neighbour is resolved (bounded per
+    /// neighbour) and solicits the neighbour when due.
     fn resolve(
         &mut self,
         frame: &[u8],
         l3: usize,
         info: PuntInfo,
         fib: &Fib,
-        _in_mac: MacAddr,
+        in_port: u16,
     ) -> Option<(u16, usize)> {
         let target: Option<IpAddr> = if info.next_hop == PuntInfo::DIRECT {
             dst_of(frame, l3)
@@ -635,7 +704,31 @@ impl ExceptionHandler {
             self.count(Event::Malformed);
             return None;
         };
-        let Some(port) = self.ports.get(usize::from(info.out_port)).cloned() else {
+        let waiting = Waiting {
+            frame: frame.to_vec(),
+            in_port,
+            worker: self.worker,
+        };
+        match self
+            .neighbors
+            .want(target, info.out_port, waiting, Instant::now())
+        {
+            Want::Solicit => self.solicitation(target, info.out_port),
+            Want::Queued | Want::Known => {
+                self.count(Event::ResolutionQueued);
+                None
+            }
+            Want::Dropped => {
+                self.count(Event::ResolutionQueueFull);
+                None
+            }
+        }
+    }
+
+    /// Builds an ARP request or neighbour solicitation for `target` out of
+    /// `out_port` into `self.out`.
+    pub fn solicitation(&mut self, target: IpAddr, out_port: u16) -> Option<(u16, usize)> {
+        let Some(port) = self.ports.get(usize::from(out_port)).cloned() else {
             self.count(Event::Malformed);
             return None;
         };
@@ -664,13 +757,18 @@ impl ExceptionHandler {
         match r {
             Ok((len, ev)) => {
                 self.count(ev);
-                Some((info.out_port, len))
+                Some((out_port, len))
             }
             Err(_) => {
                 self.count(Event::Malformed);
                 None
             }
         }
+    }
+
+    /// The frame built by the last call that returned a length.
+    pub fn built(&self, len: usize) -> &[u8] {
+        &self.out[..len.min(self.out.len())]
     }
 }
 

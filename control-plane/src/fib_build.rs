@@ -26,6 +26,8 @@ use silkroute_config::{Config, Ipv4Net, Ipv6Net};
 use silkroute_lpm::{Lpm4, Lpm6, LpmError};
 use silkroute_router::fib::{Fib, FibPublisher, NextHop, PortInfo, Target};
 
+use crate::neighbor::NeighborTable;
+
 /// Why a FIB could not be built from a (validated) config.
 #[derive(Debug, thiserror::Error)]
 pub enum FibBuildError {
@@ -159,6 +161,14 @@ pub struct FibManager {
 impl FibManager {
     /// Builds the first FIB for `cfg`; also keeps a standby copy.
     pub fn new(cfg: &Config) -> Result<(Self, Fib), FibBuildError> {
+        Self::with_neighbors(cfg, &NeighborTable::default())
+    }
+
+    /// Like [`FibManager::new`], with learned neighbours.
+    pub fn with_neighbors(
+        cfg: &Config,
+        learned: &NeighborTable,
+    ) -> Result<(Self, Fib), FibBuildError> {
         let mut m = FibManager {
             ids: HashMap::new(),
             sems: Vec::new(),
@@ -167,9 +177,9 @@ impl FibManager {
             standby: None,
             pending: None,
         };
-        let (v4, v6) = m.desired(cfg)?;
+        let (v4, v6) = m.desired(cfg, learned)?;
         let mut fib = Fib::empty(Vec::new());
-        m.fill_tables(&mut fib, cfg)?;
+        m.fill_tables(&mut fib, cfg, learned)?;
         fib.v4 = Lpm4::from_routes(&v4).map_err(|source| FibBuildError::Lpm {
             family: "IPv4",
             source,
@@ -203,7 +213,11 @@ impl FibManager {
     }
 
     /// The routes `cfg` asks for, sorted, one per prefix, values = ids.
-    fn desired(&mut self, cfg: &Config) -> Result<(Routes4, Routes6), FibBuildError> {
+    fn desired(
+        &mut self,
+        cfg: &Config,
+        learned: &NeighborTable,
+    ) -> Result<(Routes4, Routes6), FibBuildError> {
         if cfg.ports.len() > usize::from(u16::MAX) {
             return Err(FibBuildError::TooManyPorts);
         }
@@ -247,6 +261,24 @@ impl FibManager {
                 v6.push((u128::from(net.network()), net.prefix_len(), attached));
             }
         }
+        // Learned neighbours on attached subnets get host routes too, so
+        // their traffic stops being punted; static ones (below) win.
+        let mut learned_hosts: Vec<(IpAddr, u16)> = learned.resolved().map(|(k, _)| k).collect();
+        learned_hosts.sort();
+        for (addr, port) in learned_hosts {
+            let attached = cfg
+                .interfaces
+                .iter()
+                .any(|i| i.port as u16 == port && i.is_connected(addr) && !i.has_address(addr));
+            if !attached {
+                continue;
+            }
+            let id = self.id_for(SemTarget::Hops(vec![(addr, port)]))?;
+            match addr {
+                IpAddr::V4(a) => host4.push((u32::from(a), 32, id)),
+                IpAddr::V6(a) => host6.push((u128::from(a), 128, id)),
+            }
+        }
         for nb in &cfg.neighbors {
             let id = self.id_for(SemTarget::Hops(vec![(nb.address, port_of(nb.interface))]))?;
             match nb.address {
@@ -269,15 +301,18 @@ impl FibManager {
     }
 
     /// Rebuilds targets, next hops, ECMP members and ports for `cfg`.
-    fn fill_tables(&self, fib: &mut Fib, cfg: &Config) -> Result<(), FibBuildError> {
-        let macs: HashMap<(IpAddr, u16), [u8; 6]> = cfg
-            .neighbors
-            .iter()
-            .map(|n| {
-                let port = cfg.interfaces.get(n.interface).map_or(0, |i| i.port) as u16;
-                ((n.address, port), n.mac.0)
-            })
-            .collect();
+    fn fill_tables(
+        &self,
+        fib: &mut Fib,
+        cfg: &Config,
+        learned: &NeighborTable,
+    ) -> Result<(), FibBuildError> {
+        // Learned MACs first, static ones override.
+        let mut macs: HashMap<(IpAddr, u16), [u8; 6]> = learned.resolved().collect();
+        for n in &cfg.neighbors {
+            let port = cfg.interfaces.get(n.interface).map_or(0, |i| i.port) as u16;
+            macs.insert((n.address, port), n.mac.0);
+        }
         let mut nh_index: HashMap<(IpAddr, u16), u32> = HashMap::new();
         fib.ports = port_infos(cfg);
         fib.targets.clear();
@@ -325,10 +360,11 @@ impl FibManager {
     pub fn update(
         &mut self,
         cfg: &Config,
+        learned: &NeighborTable,
         publisher: &mut FibPublisher,
     ) -> Result<UpdateStats, FibBuildError> {
         let start = Instant::now();
-        let (v4, v6) = self.desired(cfg)?;
+        let (v4, v6) = self.desired(cfg, learned)?;
         let mut delta = Delta::default();
         let mut stats = UpdateStats::default();
         diff(&self.v4, &v4, &mut delta.set4, &mut delta.del4, &mut stats);
@@ -338,7 +374,7 @@ impl FibManager {
         stats.rebuilt = delta.rebuild;
 
         let mut fib = self.take_standby(publisher)?;
-        self.fill_tables(&mut fib, cfg)?;
+        self.fill_tables(&mut fib, cfg, learned)?;
         apply(&mut fib, &delta, &v4, &v6)?;
         self.v4 = v4;
         self.v6 = v6;

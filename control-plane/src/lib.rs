@@ -11,6 +11,7 @@ pub mod exception;
 pub mod fib_build;
 pub mod lookup;
 pub mod metrics;
+pub mod neighbor;
 pub mod ports;
 pub mod runtime;
 pub mod socket;

@@ -304,13 +304,68 @@ impl Router {
     }
 
     /// Handles every exception waiting on the rings; returns how many.
+    /// When neighbours got resolved, updates the FIB and forwards the
+    /// packets that waited for them.
     pub fn poll_exceptions(&mut self) -> usize {
         let fib = self.publisher.current();
         let mut n = 0;
-        for rings in &mut self.control {
-            n += self.handler.drain(rings, &fib);
+        for (w, rings) in self.control.iter_mut().enumerate() {
+            n += self.handler.drain(w, rings, &fib);
+        }
+        if self.handler.neighbors.take_dirty() {
+            self.apply_neighbors();
         }
         n
+    }
+
+    /// Publishes a FIB with the learned neighbours and releases the
+    /// packets that waited for them.
+    fn apply_neighbors(&mut self) {
+        match self
+            .manager
+            .update(&self.config, &self.handler.neighbors, &mut self.publisher)
+        {
+            Ok(stats) => tracing::debug!(
+                added = stats.added,
+                removed = stats.removed,
+                generation = stats.generation,
+                "neighbours changed the FIB"
+            ),
+            Err(e) => {
+                tracing::error!("applying learned neighbours: {e}");
+                return;
+            }
+        }
+        let fib = self.publisher.current();
+        for mut w in self.handler.neighbors.take_released() {
+            // The control plane does the rewrite itself with the new
+            // snapshot (the worker may not have adopted it yet).
+            match silkroute_router::forward::forward_one(&mut w.frame, w.in_port, &fib) {
+                silkroute_router::forward::Verdict::Forward(port) => {
+                    if let Some(rings) = self.control.get_mut(w.worker) {
+                        if !rings.inject(port, &w.frame) {
+                            self.handler.neighbors.failed_drops += 1;
+                        }
+                    }
+                }
+                _ => self.handler.neighbors.failed_drops += 1,
+            }
+        }
+    }
+
+    /// Ages neighbours and sends due solicitations (through worker 0).
+    fn tick_neighbors(&mut self) {
+        for (addr, port) in self.handler.neighbors.tick(Instant::now()) {
+            if let Some((out, len)) = self.handler.solicitation(addr, port) {
+                let frame = self.handler.built(len).to_vec();
+                if let Some(rings) = self.control.first_mut() {
+                    rings.inject(out, &frame);
+                }
+            }
+        }
+        if self.handler.neighbors.take_dirty() {
+            self.apply_neighbors();
+        }
     }
 
     /// True when every worker's receive queues are exhausted.
@@ -343,6 +398,13 @@ impl Router {
         st.fib = stats;
         st.control = self.handler.counters().clone();
         st.neighbors.static_entries = self.config.neighbors.len();
+        {
+            use crate::neighbor::NeighState;
+            let t = &self.handler.neighbors;
+            st.neighbors.reachable = t.count(NeighState::Reachable);
+            st.neighbors.incomplete = t.count(NeighState::Incomplete);
+            st.neighbors.stale = t.count(NeighState::Stale) + t.count(NeighState::Probe);
+        }
     }
 
     /// Reloads the configuration file the router runs from: validates it
@@ -395,7 +457,9 @@ impl Router {
         if let Some(why) = restart_needed(&self.config, &new) {
             return Err(ReloadError::RestartNeeded(why));
         }
-        let update = self.manager.update(&new, &mut self.publisher)?;
+        let update = self
+            .manager
+            .update(&new, &self.handler.neighbors, &mut self.publisher)?;
         let to_publish = start.elapsed();
         if !self
             .publisher
@@ -486,6 +550,7 @@ impl Router {
             }
             if last_refresh.elapsed() >= Duration::from_millis(100) {
                 last_refresh = Instant::now();
+                self.tick_neighbors();
                 self.refresh_telemetry();
                 let _ = self.manager.maintain(&mut self.publisher);
             }

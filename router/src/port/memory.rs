@@ -112,11 +112,15 @@ impl MemoryPeer {
         self.inject_to(0, frame)
     }
 
-    /// Like [`Self::inject`], into receive queue `queue`.
+    /// Like [`Self::inject`], into receive queue `queue`. A frame larger
+    /// than a buffer is refused (`false`), never truncated.
     pub fn inject_to(&mut self, queue: usize, frame: &[u8]) -> bool {
         let Some(ring) = self.to_worker.get_mut(queue) else {
             return false;
         };
+        if frame.len() > crate::buf::HEAP_BUF_SIZE {
+            return false;
+        }
         let Some(mut b) = self.cache.alloc() else {
             return false;
         };

@@ -6,7 +6,7 @@
 //! `write` syscall per 64 KiB, not per packet.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -24,15 +24,15 @@ const TX_WRITE_BUFFER: usize = 64 * 1024;
 #[derive(Debug, thiserror::Error)]
 pub enum PcapPortError {
     /// Opening or creating the file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Open {
         /// The file.
         path: PathBuf,
         /// What the OS said.
         source: std::io::Error,
     },
-    /// The file is not a readable classic pcap capture.
-    #[error("{path}: not a readable pcap capture: {source}")]
+    /// The file is not a readable pcap or pcapng capture.
+    #[error("{path}: not a readable pcap or pcapng capture")]
     Format {
         /// The file.
         path: PathBuf,
@@ -49,17 +49,26 @@ pub enum PcapPortError {
     },
 }
 
-/// Reads every frame of an Ethernet pcap capture.
+/// The first four bytes of a pcapng file (a Section Header Block).
+const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
+/// Reads every frame of an Ethernet capture, classic pcap or pcapng.
+/// Records longer than the file's snap length are kept (tcpdump reads
+/// them too); frames larger than a buffer are the receive side's to drop
+/// and count.
 pub fn read_capture(path: &Path) -> Result<Vec<Vec<u8>>, PcapPortError> {
-    let file = File::open(path).map_err(|source| PcapPortError::Open {
+    let bytes = std::fs::read(path).map_err(|source| PcapPortError::Open {
         path: path.to_owned(),
         source,
     })?;
-    let mut reader =
-        PcapReader::new(BufReader::new(file)).map_err(|source| PcapPortError::Format {
-            path: path.to_owned(),
-            source,
-        })?;
+    let format = |source| PcapPortError::Format {
+        path: path.to_owned(),
+        source,
+    };
+    if bytes.get(..4) == Some(&PCAPNG_MAGIC[..]) {
+        return read_pcapng(path, &bytes);
+    }
+    let mut reader = PcapReader::new(&bytes[..]).map_err(format)?;
     let link = reader.header().datalink;
     if link != DataLink::ETHERNET {
         return Err(PcapPortError::LinkType {
@@ -68,12 +77,46 @@ pub fn read_capture(path: &Path) -> Result<Vec<Vec<u8>>, PcapPortError> {
         });
     }
     let mut frames = Vec::new();
-    while let Some(pkt) = reader.next_packet() {
-        let pkt = pkt.map_err(|source| PcapPortError::Format {
-            path: path.to_owned(),
-            source,
-        })?;
-        frames.push(pkt.data.into_owned());
+    while let Some(pkt) = reader.next_raw_packet() {
+        frames.push(pkt.map_err(format)?.data.into_owned());
+    }
+    Ok(frames)
+}
+
+fn read_pcapng(path: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>, PcapPortError> {
+    use pcap_file::pcapng::{Block, PcapNgReader};
+    let format = |source| PcapPortError::Format {
+        path: path.to_owned(),
+        source,
+    };
+    let mut reader = PcapNgReader::new(bytes).map_err(format)?;
+    let mut frames = Vec::new();
+    let mut links: Vec<DataLink> = Vec::new();
+    while let Some(block) = reader.next_block() {
+        let data = match block.map_err(format)? {
+            Block::SectionHeader(_) => {
+                links.clear();
+                continue;
+            }
+            Block::InterfaceDescription(i) => {
+                links.push(i.linktype);
+                continue;
+            }
+            Block::EnhancedPacket(p) => {
+                let link = links.get(p.interface_id as usize).copied();
+                if let Some(link) = link.filter(|l| *l != DataLink::ETHERNET) {
+                    return Err(PcapPortError::LinkType {
+                        path: path.to_owned(),
+                        link,
+                    });
+                }
+                p.data.into_owned()
+            }
+            Block::SimplePacket(p) => p.data.into_owned(),
+            Block::Packet(p) => p.data.into_owned(),
+            _ => continue,
+        };
+        frames.push(data);
     }
     Ok(frames)
 }

@@ -40,7 +40,10 @@ impl FrameSource {
     }
 
     pub(crate) fn rx_burst(&mut self, pool: &mut PoolCache, out: &mut Burst<HeapBuf>) -> RxStatus {
-        while !out.is_full() {
+        // A burst skips at most one pass worth of oversize frames, so a
+        // looped capture whose frames are all oversize cannot spin here.
+        let mut skipped = 0;
+        while !out.is_full() && skipped <= self.frames.len() {
             if self.next >= self.frames.len() {
                 if self.looped && !self.frames.is_empty() {
                     self.next = 0;
@@ -55,6 +58,7 @@ impl FrameSource {
             let frame = &self.frames[self.next];
             if frame.len() > HEAP_BUF_SIZE {
                 DriverCounters::bump(&self.counters.rx_dropped);
+                skipped += 1;
                 self.next += 1;
                 continue;
             }
