@@ -15,7 +15,7 @@ use silkroute_router::port::{DriverCounters, HeapRx, HeapTx};
 #[derive(Debug, thiserror::Error)]
 pub enum PortOpenError {
     /// A capture file failed.
-    #[error("port {port}: {source}")]
+    #[error("port {port}")]
     Pcap {
         /// Port name.
         port: String,
