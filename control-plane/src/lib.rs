@@ -7,7 +7,9 @@
 
 pub mod api;
 pub mod commands;
+pub mod ctl;
 pub mod exception;
+pub mod fib_bench;
 pub mod fib_build;
 pub mod lookup;
 pub mod metrics;

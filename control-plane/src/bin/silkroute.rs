@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use silkroute_config::Config;
+use silkroute_control_plane::fib_bench::{self, Family, Keys};
 use silkroute_control_plane::lookup::RouteLookup;
 use silkroute_control_plane::runtime::{ControlInputs, Router, RunOptions};
 
@@ -57,6 +58,22 @@ enum FibCommand {
         /// Route file: one PREFIX/LEN a line, plain or gzip.
         #[arg(long)]
         routes: PathBuf,
+    },
+    /// Build the LPM table from a route file and measure batch lookups of
+    /// 16M keys on one core; prints one line of figures.
+    Bench {
+        /// Route file: one PREFIX/LEN a line, plain or gzip.
+        #[arg(long)]
+        routes: PathBuf,
+        /// Address family to load and look up.
+        #[arg(long, value_enum)]
+        family: Family,
+        /// Key distribution.
+        #[arg(long, value_enum, default_value = "random")]
+        keys: Keys,
+        /// Minimum measuring time (whole passes over the 16M keys).
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
     },
 }
 
@@ -163,6 +180,41 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             router.serve(&inputs);
             let report = router.stop();
             print!("{}", report.render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fib {
+            command:
+                FibCommand::Bench {
+                    routes,
+                    family,
+                    keys,
+                    seconds,
+                },
+        } => {
+            init_logging("warn");
+            let file = match silkroute_config::parse_route_file(&routes) {
+                Ok(f) => f,
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let r = fib_bench::run(&file, family, keys, seconds).context("building the table")?;
+            println!(
+                "family={} keys={} routes={} build_ms={:.1} mem_bytes={} mlookups_per_s={:.1}",
+                match family {
+                    Family::Ipv4 => "ipv4",
+                    Family::Ipv6 => "ipv6",
+                },
+                match keys {
+                    Keys::Random => "random",
+                    Keys::Matched => "matched",
+                },
+                r.routes,
+                r.build.as_secs_f64() * 1e3,
+                r.mem_bytes,
+                r.mlookups_per_s
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Fib {
