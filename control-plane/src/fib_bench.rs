@@ -80,7 +80,7 @@ pub fn run(
     keys: Keys,
     seconds: f64,
 ) -> Result<BenchResult, LpmError> {
-    let mut rng = SplitMix(0x5eed_0f_5117_c0de);
+    let mut rng = SplitMix(0x005e_ed0f_5117_c0de);
     match family {
         Family::Ipv4 => {
             let r: Vec<(u32, u8, u32)> = routes
