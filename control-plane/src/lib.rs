@@ -7,7 +7,6 @@
 
 pub mod api;
 pub mod commands;
-pub mod ctl;
 pub mod exception;
 pub mod fib_bench;
 pub mod fib_build;
