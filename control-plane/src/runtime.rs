@@ -250,6 +250,13 @@ impl Router {
                 shared_all,
                 ports.counters.clone(),
             )
+            .with_worker_rx_queues(
+                config
+                    .workers
+                    .iter()
+                    .map(|w| w.rx.iter().map(|q| (q.port, q.queue)).collect())
+                    .collect(),
+            ),
         );
         let mut router = Router {
             watched: Vec::new(),

@@ -121,6 +121,13 @@ pub struct Telemetry {
     pub workers: Vec<Arc<SharedCounters>>,
     /// Driver counters by port id.
     pub driver: Vec<Arc<DriverCounters>>,
+    /// The rx queues each worker polls, as `(port id, queue)`, by worker
+    /// (empty when not given: metrics then leave the `queue` label empty).
+    pub worker_rx_queues: Vec<Vec<(usize, u16)>>,
+    /// Per port id, how an af_xdp port runs (`native-copy`,
+    /// `native-zerocopy`, `skb-copy`); empty for other drivers (and
+    /// empty when not given).
+    pub port_modes: Vec<&'static str>,
     /// When the router started.
     pub started: SystemTime,
     state: Mutex<ControlState>,
@@ -141,9 +148,24 @@ impl Telemetry {
             worker_cores,
             workers,
             driver,
+            worker_rx_queues: Vec::new(),
+            port_modes: Vec::new(),
             started: SystemTime::now(),
             state: Mutex::new(ControlState::default()),
         }
+    }
+
+    /// Records the rx queues each worker polls (`(port id, queue)` lists by
+    /// worker), so per-queue metrics can carry the queue.
+    pub fn with_worker_rx_queues(mut self, queues: Vec<Vec<(usize, u16)>>) -> Self {
+        self.worker_rx_queues = queues;
+        self
+    }
+
+    /// Records how each af_xdp port runs (see [`Telemetry::port_modes`]).
+    pub fn with_port_modes(mut self, modes: Vec<&'static str>) -> Self {
+        self.port_modes = modes;
+        self
     }
 
     /// Snapshots of every worker's counters.
