@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use silkroute_config::{parse_route_file, Config};
 use silkroute_control_plane::fib_bench::SplitMix;
-use silkroute_control_plane::runtime::{RunOptions, Router};
+use silkroute_control_plane::runtime::{Router, RunOptions};
 use silkroute_packet::checksum;
 
 fn frame(dst: u32, sport: u16) -> Vec<u8> {

@@ -11,6 +11,13 @@
 //! - [`port`]: the backend contract and the pcap/memory backends;
 //!   [`buf`]: their buffer pool.
 
+// The data path must not panic on any input: no unwrap/expect/panic
+// outside tests (style.md, "Avoid").
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod buf;
 pub mod counters;
 pub mod exception;

@@ -5,6 +5,13 @@
 //! contains this address". Tables are plain mutable structures: the FIB
 //! layer above keeps immutable snapshots and publishes them to workers.
 
+// The data path must not panic on any input: no unwrap/expect/panic
+// outside tests (style.md, "Avoid").
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod reference;
 
 mod lpm4;

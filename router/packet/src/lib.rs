@@ -24,6 +24,13 @@
 //! modules are for the slow path (control-plane exception handling): they
 //! still do not allocate, but they are written for clarity, not speed.
 
+// The data path must not panic on any input: no unwrap/expect/panic
+// outside tests (style.md, "Avoid").
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod arp;
 pub mod build;
 pub mod checksum;

@@ -175,3 +175,84 @@ pub fn test_fib() -> Fib {
     .unwrap();
     fib
 }
+
+// Builders for the hostile-input table (`tests/malformed.rs`).
+
+/// The Internet checksum of `data` (RFC 1071), ready to store.
+pub fn inet_checksum(data: &[u8]) -> u16 {
+    checksum::checksum(data)
+}
+
+/// IPv4 header with `options` (padded to a 4-byte multiple with EOL), the
+/// raw flags/fragment-offset word, a valid checksum, then `payload`.
+pub fn ipv4_full(
+    src: [u8; 4],
+    dst: [u8; 4],
+    proto: u8,
+    ttl: u8,
+    flags_frag: u16,
+    options: &[u8],
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut opts = options.to_vec();
+    opts.resize(options.len().div_ceil(4) * 4, 0);
+    let hl = 20 + opts.len();
+    let total = hl + payload.len();
+    let mut h = vec![0x40 | (hl / 4) as u8, 0];
+    h.extend_from_slice(&(total as u16).to_be_bytes());
+    h.extend_from_slice(&[0x56, 0x78]);
+    h.extend_from_slice(&flags_frag.to_be_bytes());
+    h.extend_from_slice(&[ttl, proto, 0, 0]);
+    h.extend_from_slice(&src);
+    h.extend_from_slice(&dst);
+    h.extend_from_slice(&opts);
+    let c = checksum::ipv4_header(&h);
+    h[10..12].copy_from_slice(&c.to_be_bytes());
+    h.extend_from_slice(payload);
+    h
+}
+
+/// Recomputes the IPv4 header checksum of the header at `frame[l3..]`
+/// (whatever its IHL says, clamped to the frame).
+pub fn fix_ipv4_checksum(frame: &mut [u8], l3: usize) {
+    let ihl = usize::from(frame[l3] & 0xf) * 4;
+    let end = (l3 + ihl).min(frame.len());
+    frame[l3 + 10] = 0;
+    frame[l3 + 11] = 0;
+    let c = checksum::ipv4_header(&frame[l3..end]);
+    frame[l3 + 10..l3 + 12].copy_from_slice(&c.to_be_bytes());
+}
+
+/// An ICMP or ICMPv6 message: type, code, rest of header, data. The
+/// checksum covers the message only (right for ICMPv4; ICMPv6 tests that
+/// need a valid pseudo-header checksum must fill it themselves).
+pub fn icmp_msg(msg_type: u8, code: u8, rest: u32, data: &[u8]) -> Vec<u8> {
+    let mut m = vec![msg_type, code, 0, 0];
+    m.extend_from_slice(&rest.to_be_bytes());
+    m.extend_from_slice(data);
+    let c = checksum::checksum(&m);
+    m[2..4].copy_from_slice(&c.to_be_bytes());
+    m
+}
+
+/// An IPv6 extension header of `units` 8-byte units after the first
+/// (Hop-by-Hop, Routing, Destination Options: `(len + 1) * 8` bytes),
+/// padded with PadN.
+pub fn ipv6_ext(next: u8, units: u8) -> Vec<u8> {
+    let mut h = vec![next, units, 1, 4 + units * 8, 0, 0, 0, 0];
+    h.resize(usize::from(units + 1) * 8, 0);
+    h
+}
+
+/// An IPv6 Fragment header: offset in 8-byte units, More Fragments.
+pub fn ipv6_frag(next: u8, offset: u16, more: bool, ident: u32) -> Vec<u8> {
+    let mut h = vec![next, 0];
+    h.extend_from_slice(&((offset << 3) | u16::from(more)).to_be_bytes());
+    h.extend_from_slice(&ident.to_be_bytes());
+    h
+}
+
+/// A frame from the host on p0 to p0's MAC.
+pub fn host_frame(ethertype: u16, l3: &[u8]) -> Vec<u8> {
+    eth(MAC_P0, MAC_HOST, ethertype, l3)
+}
