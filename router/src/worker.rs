@@ -24,7 +24,7 @@ use crate::counters::{SharedCounters, WorkerCounters, PUBLISH_EVERY};
 use crate::exception::{WorkerRings, SLOT_BYTES};
 use crate::fib::FibReader;
 use crate::forward::reason::DropReason;
-use crate::forward::{classify, finish, Classified, Pending, Verdict};
+use crate::forward::{classify, finish, forwarded_len, Classified, Pending, Verdict};
 use crate::port::{Backend, BufPool, Burst, PacketBuf, RxQueue, RxStatus, TxQueue};
 use crate::BURST_SIZE;
 
@@ -269,7 +269,15 @@ fn process_burst<B: Backend>(
             Classified::Lookup(p) => finish(b.data_mut(), p, values[i], fib),
         };
         match verdict {
-            Verdict::Forward(out) => enqueue_tx::<B>(out, b, tx, txb, pool, counters),
+            Verdict::Forward(out) => {
+                if let Classified::Lookup(p) = stage[i] {
+                    let len = forwarded_len(b.data(), p);
+                    if len < b.data().len() {
+                        b.set_len(len);
+                    }
+                }
+                enqueue_tx::<B>(out, b, tx, txb, pool, counters)
+            }
             Verdict::Drop(reason) => {
                 counters.drop(in_port, reason);
                 pool.free(b);

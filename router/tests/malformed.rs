@@ -460,11 +460,10 @@ fn table() -> Vec<(String, Vec<u8>, Expect)> {
             D::Ipv4MartianSource,
         ),
         ("ipv4 loopback source", [127, 0, 0, 1], D::Ipv4MartianSource),
-        // Counted under the destination reason today, see the report.
         (
             "ipv4 link-local source",
             [169, 254, 9, 9],
-            D::Ipv4MartianDestination,
+            D::Ipv4MartianSource,
         ),
     ] {
         row(
@@ -822,37 +821,54 @@ fn kinds_are_unique() {
     assert_eq!(names.len(), n, "duplicate kind names");
 }
 
-/// Link padding after the IP datagram: the packet is forwarded and the
-/// frame keeps its length and its padding bytes (the router rewrites the
-/// MACs and the TTL/hop limit only).
+/// Link padding after the IP datagram: the packet is forwarded with the
+/// padding cut off (the frame leaves as long as its datagram), so padding
+/// can never push a frame past the egress MTU.
 #[test]
-fn link_padding_is_forwarded_unchanged() {
+fn link_padding_is_not_forwarded() {
+    use silkroute_router::forward::{classify, finish, forwarded_len, Classified};
     let fib = test_fib();
-    for (frame, ttl_at) in [
+    let fwd = |frame: &[u8]| -> (Verdict, usize, Vec<u8>) {
+        let mut f = frame.to_vec();
+        let Classified::Lookup(p) = classify(&f, &MAC_P0) else {
+            panic!("not looked up");
+        };
+        let value = match p {
+            silkroute_router::forward::Pending::V4 { dst, .. } => fib.v4.lookup(dst),
+            silkroute_router::forward::Pending::V6 { dst, .. } => fib.v6.lookup(dst),
+        };
+        let v = finish(&mut f, p, value, &fib);
+        let len = forwarded_len(&f, p);
+        (v, len, f)
+    };
+    for (frame, ttl_at, ip_len) in [
         {
             let mut f = v4(&udp4(FAR, 64, 0, &[], b"pad"));
+            let l = f.len() - 14;
             f.extend_from_slice(&[0xab; 40]);
-            (f, 14 + 8)
+            (f, 14 + 8, l)
         },
         {
             let mut f = v6(&pkt6(HOST6, FAR6, UDP, 64, &udp(1, 2, b"pad")));
+            let l = f.len() - 14;
             f.extend_from_slice(&[0xcd; 40]);
-            (f, 14 + 7)
+            (f, 14 + 7, l)
         },
     ] {
-        let mut f = frame.clone();
-        assert_eq!(forward_one(&mut f, 0, &fib), Verdict::Forward(1));
-        assert_eq!(f.len(), frame.len());
-        assert_eq!(f[f.len() - 40..], frame[frame.len() - 40..]);
+        let (v, len, f) = fwd(&frame);
+        assert_eq!(v, Verdict::Forward(1));
+        assert_eq!(len, 14 + ip_len, "padding cut off");
         assert_eq!(f[ttl_at], 63);
         assert_eq!(f[0..6], MAC_B1);
     }
-    // The padding is kept even when it makes the frame longer than the
-    // egress MTU allows (1400 + 14 on p1): only the datagram is checked.
+    // A 1600-byte frame carrying a small datagram leaves small, within
+    // p1's MTU.
     let mut f = v4(&udp4(FAR, 64, DF, &[], b"small datagram"));
+    let ip_len = f.len() - 14;
     f.resize(1600, 0xee);
-    assert_eq!(forward_one(&mut f, 0, &fib), Verdict::Forward(1));
-    assert_eq!(f.len(), 1600);
+    let (v, len, _) = fwd(&f);
+    assert_eq!(v, Verdict::Forward(1));
+    assert_eq!(len, 14 + ip_len);
 }
 
 /// When an ICMP error about an ICMP error is punted, the control plane's
@@ -972,7 +988,13 @@ fn worker_counts_every_malformed_frame() {
         match e {
             Expect::Forward(p) => {
                 want_fwd[usize::from(*p)] += 1;
-                want_bytes += frame.len();
+                // Forwarded frames leave without link padding.
+                want_bytes += match silkroute_router::forward::classify(frame, &MAC_P0) {
+                    silkroute_router::forward::Classified::Lookup(pending) => {
+                        silkroute_router::forward::forwarded_len(frame, pending)
+                    }
+                    _ => frame.len(),
+                };
             }
             Expect::Drop(r) => want_drops[*r as usize] += 1,
             Expect::Punt(r) => want_punts[*r as usize] += 1,
@@ -998,7 +1020,10 @@ fn worker_counts_every_malformed_frame() {
             got_bytes += n;
         }
     }
-    assert_eq!(got_bytes, want_bytes, "forwarded frames keep their length");
+    assert_eq!(
+        got_bytes, want_bytes,
+        "forwarded frames lose only their padding"
+    );
     let mut punted = 0;
     while control.exceptions.pop_with(|s| s.reason).is_some() {
         punted += 1;

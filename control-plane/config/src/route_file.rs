@@ -25,6 +25,11 @@ use crate::error::{ConfigError, ConfigErrorKind, ConfigErrors};
 /// produce a million identical messages.
 pub const MAX_ERRORS_PER_FILE: usize = 20;
 
+/// Largest route file accepted, compressed or not (bounds what a bad
+/// path or a gzip bomb can make the loader read): 16x a full table of
+/// both families.
+pub const MAX_ROUTE_FILE_BYTES: usize = 256 << 20;
+
 /// The gzip magic bytes (RFC 1952 §2.3.1).
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -70,16 +75,38 @@ pub fn parse_route_file(path: &Path) -> Result<RouteFile, ConfigErrors> {
 /// A truncated or corrupt gzip stream is reported at the line and column where the decompressed
 /// text stops.
 pub fn read_route_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
-    let raw = std::fs::read(path)
+    let too_big = || {
+        ConfigError::new(
+            path,
+            0,
+            0,
+            ConfigErrorKind::ReadFile(format!(
+                "larger than {} MiB; a full Internet table is about 15 MiB",
+                MAX_ROUTE_FILE_BYTES >> 20
+            )),
+        )
+    };
+    let file = std::fs::File::open(path)
         .map_err(|e| ConfigError::new(path, 0, 0, ConfigErrorKind::ReadFile(e.to_string())))?;
+    // Bounded reads: a config naming /dev/zero or a runaway file must be
+    // refused, not read until memory runs out.
+    let mut raw = Vec::new();
+    file.take(MAX_ROUTE_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| ConfigError::new(path, 0, 0, ConfigErrorKind::ReadFile(e.to_string())))?;
+    if raw.len() > MAX_ROUTE_FILE_BYTES {
+        return Err(too_big());
+    }
     let is_gz = path.extension().is_some_and(|e| e == "gz") || raw.starts_with(&GZIP_MAGIC);
     if !is_gz {
         return Ok(raw);
     }
     // Route tables compress about 6:1; reserve once instead of growing repeatedly.
     let mut out = Vec::with_capacity(raw.len().saturating_mul(6));
-    let mut dec = flate2::read::MultiGzDecoder::new(raw.as_slice());
+    let mut dec =
+        flate2::read::MultiGzDecoder::new(raw.as_slice()).take(MAX_ROUTE_FILE_BYTES as u64 + 1);
     match dec.read_to_end(&mut out) {
+        Ok(_) if out.len() > MAX_ROUTE_FILE_BYTES => Err(too_big()),
         Ok(_) => Ok(out),
         Err(e) => {
             // `read_to_end` keeps what it read before failing: locate the end of that.

@@ -377,7 +377,10 @@ fn finish_v4(frame: &mut [u8], l3: u16, l2_multicast: bool, value: u32, fib: &Fi
     if l2_multicast {
         return Verdict::Drop(DropReason::Ipv4LinkBroadcast);
     }
-    if link_local_v4(ip.src_u32()) || link_local_v4(ip.dst_u32()) {
+    if link_local_v4(ip.src_u32()) {
+        return Verdict::Drop(DropReason::Ipv4MartianSource);
+    }
+    if link_local_v4(ip.dst_u32()) {
         return Verdict::Drop(DropReason::Ipv4MartianDestination);
     }
     let (port, mac) = match resolved {
@@ -477,6 +480,31 @@ fn finish_v6(frame: &mut [u8], l3: u16, l2_multicast: bool, value: u32, fib: &Fi
     ip.decrement_hop_limit();
     rewrite_macs(head, &mac, &egress.mac);
     Verdict::Forward(port)
+}
+
+/// The frame length a forwarded packet should leave with: the L3 header
+/// offset plus the IP packet's own length, so link padding received with
+/// it (which may exceed the egress MTU) is not forwarded. Never longer
+/// than `frame`.
+#[inline]
+pub fn forwarded_len(frame: &[u8], pending: Pending) -> usize {
+    let (l3, ip_len) = match pending {
+        Pending::V4 { l3, .. } => {
+            let l3 = usize::from(l3);
+            let total = frame
+                .get(l3 + 2..l3 + 4)
+                .map_or(0, |b| usize::from(u16::from_be_bytes([b[0], b[1]])));
+            (l3, total)
+        }
+        Pending::V6 { l3, .. } => {
+            let l3 = usize::from(l3);
+            let payload = frame
+                .get(l3 + 4..l3 + 6)
+                .map_or(0, |b| usize::from(u16::from_be_bytes([b[0], b[1]])));
+            (l3, silkroute_packet::ipv6::HEADER_LEN + payload)
+        }
+    };
+    (l3 + ip_len).min(frame.len())
 }
 
 /// Both stages on one packet with a single lookup: the reference the
