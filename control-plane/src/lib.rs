@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod commands;
+pub mod ctl;
 pub mod exception;
 pub mod fib_bench;
 pub mod fib_build;

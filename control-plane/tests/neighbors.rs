@@ -81,7 +81,10 @@ struct Rig {
 
 impl Rig {
     fn new() -> Rig {
-        let dir = std::env::temp_dir().join(format!("silkroute-neigh-{}", std::process::id()));
+        // Tests run in parallel in one process: one directory each.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("silkroute-neigh-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("r.yaml");
         std::fs::write(&path, CONFIG).unwrap();
