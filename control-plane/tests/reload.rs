@@ -221,3 +221,63 @@ fn reloads_under_traffic_lose_and_misroute_nothing() {
     assert_eq!(totals[0].rx_packets, sent);
     assert!(injected.load(Ordering::Relaxed) == sent);
 }
+
+#[test]
+fn watched_config_and_route_files_reload_on_change() {
+    let dir = TempDir::new("watch");
+    let cfg_path = dir.0.join("router.yaml");
+    let routes = dir.0.join("routes.txt");
+    std::fs::write(&routes, "100.64.0.0/10\n").unwrap();
+    let text = |extra: &str| {
+        config_text("198.51.100.2", false, None).replace(
+            "workers:",
+            &format!(
+                "route_files:\n  - {{ path: routes.txt, via: 198.51.100.2 }}\n{extra}reload: {{ watch: true }}\nworkers:"
+            ),
+        )
+    };
+    write(&cfg_path, &text(""));
+    let router = Router::start(
+        Config::load(&cfg_path).unwrap(),
+        &RunOptions {
+            pin: false,
+            ..RunOptions::default()
+        },
+    )
+    .unwrap();
+    let telemetry = router.telemetry();
+    let shutdown = Arc::new(AtomicBool::new(false));
+    let inputs = silkroute_control_plane::runtime::ControlInputs {
+        shutdown: Arc::clone(&shutdown),
+        ..Default::default()
+    };
+    let serving = thread::spawn(move || {
+        let mut router = router;
+        router.serve(&inputs);
+        router
+    });
+    let wait_generation = |g: u64| {
+        let start = Instant::now();
+        while telemetry.state().reloads.config_generation < g {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no reload to generation {g}"
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    };
+    // Edit the route file: a reload follows.
+    thread::sleep(Duration::from_millis(1100));
+    std::fs::write(&routes, "100.64.0.0/10\n198.18.0.0/15\n").unwrap();
+    wait_generation(2);
+    // Edit the config itself: another.
+    thread::sleep(Duration::from_millis(1100));
+    write(&cfg_path, &text("").replace("10.0.0.0/8", "10.0.0.0/9"));
+    wait_generation(3);
+    shutdown.store(true, Ordering::Release);
+    let router = serving.join().expect("control loop");
+    let fib = router.fib();
+    assert_ne!(fib.v4.get(u32::from_be_bytes([198, 18, 0, 0]), 15), None);
+    assert_ne!(fib.v4.get(u32::from_be_bytes([10, 0, 0, 0]), 9), None);
+    assert_eq!(fib.v4.get(u32::from_be_bytes([10, 0, 0, 0]), 8), None);
+}
