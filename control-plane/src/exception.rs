@@ -261,7 +261,15 @@ impl ExceptionHandler {
         let mut n = 0;
         // Slots are read in place; replies are built into `self.out`
         // and queued after the slot is released.
-        while let Some(reply) = rings.exceptions.pop_with(|slot| self.handle(slot, fib)) {
+        // Neighbour resolution first: it keeps the forwarding going.
+        loop {
+            let reply = match rings.priority.pop_with(|slot| self.handle(slot, fib)) {
+                Some(r) => r,
+                None => match rings.exceptions.pop_with(|slot| self.handle(slot, fib)) {
+                    Some(r) => r,
+                    None => break,
+                },
+            };
             n += 1;
             if let Some((port, len)) = reply {
                 let frame = &self.out[..len];

@@ -24,6 +24,20 @@ pub const EXCEPTION_RING_SLOTS: usize = 1024;
 /// Default inject ring size per worker.
 pub const INJECT_RING_SLOTS: usize = 256;
 
+/// Slots of the per-worker priority ring that carries ARP and NDP only,
+/// so a flood of other exceptions (TTL expiry, no route, packets to the
+/// router) can never starve neighbour resolution.
+pub const PRIORITY_RING_SLOTS: usize = 256;
+
+/// Exceptions a worker punts per second at most on its general ring
+/// (ARP/NDP excepted): far above what legitimate control traffic needs,
+/// well below a port's line rate, so a flood costs the worker a counter
+/// bump per packet instead of a 2 KiB copy.
+pub const EXCEPTION_RATE_PER_WORKER: u64 = 200_000;
+
+/// Burst the exception limiter allows above its rate.
+pub const EXCEPTION_BURST: u64 = 4096;
+
 /// Facts the worker learned that the control plane needs to act on a punt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PuntInfo {
@@ -116,11 +130,13 @@ impl InjectSlot {
     }
 }
 
-/// The worker's ends of its two rings.
+/// The worker's ends of its rings.
 #[derive(Debug)]
 pub struct WorkerRings {
     /// Punts to the control plane.
     pub exceptions: Producer<ExceptionSlot>,
+    /// ARP and NDP punts to the control plane (served first).
+    pub priority: Producer<ExceptionSlot>,
     /// Packets from the control plane.
     pub inject: Consumer<InjectSlot>,
 }
@@ -130,6 +146,8 @@ pub struct WorkerRings {
 pub struct ControlRings {
     /// Punts from the worker.
     pub exceptions: Consumer<ExceptionSlot>,
+    /// ARP and NDP punts from the worker.
+    pub priority: Consumer<ExceptionSlot>,
     /// Packets to the worker.
     pub inject: Producer<InjectSlot>,
 }
@@ -137,14 +155,17 @@ pub struct ControlRings {
 /// Creates the ring pair for one worker.
 pub fn rings(exception_slots: usize, inject_slots: usize) -> (WorkerRings, ControlRings) {
     let (ep, ec) = ring::ring(exception_slots, ExceptionSlot::default);
+    let (pp, pc) = ring::ring(PRIORITY_RING_SLOTS, ExceptionSlot::default);
     let (ip, ic) = ring::ring(inject_slots, InjectSlot::default);
     (
         WorkerRings {
             exceptions: ep,
+            priority: pp,
             inject: ic,
         },
         ControlRings {
             exceptions: ec,
+            priority: pc,
             inject: ip,
         },
     )

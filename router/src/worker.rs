@@ -21,9 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::counters::{SharedCounters, WorkerCounters, PUBLISH_EVERY};
-use crate::exception::{WorkerRings, SLOT_BYTES};
+use crate::exception::{WorkerRings, EXCEPTION_BURST, EXCEPTION_RATE_PER_WORKER, SLOT_BYTES};
 use crate::fib::FibReader;
-use crate::forward::reason::DropReason;
+use crate::forward::reason::{DropReason, PuntReason};
 use crate::forward::{classify, finish, forwarded_len, Classified, Pending, Verdict};
 use crate::port::{Backend, BufPool, Burst, PacketBuf, RxQueue, RxStatus, TxQueue};
 use crate::BURST_SIZE;
@@ -69,6 +69,45 @@ impl<B: Backend> std::fmt::Debug for Worker<B> {
     }
 }
 
+/// Loop iterations between two clock reads of the exception limiter:
+/// the clock is read per batch of bursts, not per packet.
+const LIMITER_REFILL_EVERY: u64 = 64;
+
+/// Token bucket over the worker's general exception ring.
+struct PuntLimiter {
+    tokens: u64,
+    last: std::time::Instant,
+}
+
+impl PuntLimiter {
+    fn new() -> Self {
+        Self {
+            tokens: EXCEPTION_BURST,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    #[cold]
+    fn refill(&mut self) {
+        let now = std::time::Instant::now();
+        let us = now.saturating_duration_since(self.last).as_micros() as u64;
+        let add = us.saturating_mul(EXCEPTION_RATE_PER_WORKER) / 1_000_000;
+        if add > 0 {
+            self.tokens = (self.tokens + add).min(EXCEPTION_BURST);
+            self.last = now;
+        }
+    }
+
+    #[inline]
+    fn take(&mut self) -> bool {
+        if self.tokens == 0 {
+            return false;
+        }
+        self.tokens -= 1;
+        true
+    }
+}
+
 /// Per-port transmit batches.
 struct TxBatches<B: Backend> {
     batches: Vec<Burst<B::Buf>>,
@@ -87,9 +126,13 @@ impl<B: Backend> Worker<B> {
         let mut burst: Burst<B::Buf> = Burst::new();
         let mut iteration: u64 = 0;
         let mut idle_run: u32 = 0;
+        let mut limiter = PuntLimiter::new();
         counters.set_fib_generation(self.fib.fib().generation);
         loop {
             iteration = iteration.wrapping_add(1);
+            if iteration % LIMITER_REFILL_EVERY == 0 {
+                limiter.refill();
+            }
             if self.fib.refresh() {
                 counters.set_fib_generation(self.fib.fib().generation);
             }
@@ -112,6 +155,7 @@ impl<B: Backend> Worker<B> {
                         &mut self.tx,
                         &mut txb,
                         &mut self.rings,
+                        &mut limiter,
                         &mut counters,
                     );
                 }
@@ -213,6 +257,7 @@ fn process_burst<B: Backend>(
     tx: &mut [Option<B::Tx>],
     txb: &mut TxBatches<B>,
     rings: &mut WorkerRings,
+    limiter: &mut PuntLimiter,
     counters: &mut WorkerCounters,
 ) {
     let fib = fib.fib();
@@ -285,7 +330,21 @@ fn process_burst<B: Backend>(
             Verdict::Punt(reason, info) => {
                 let frame = b.data();
                 let generation = fib.generation;
-                let queued = rings.exceptions.push_with(|slot| {
+                // Neighbour resolution has its own ring; everything else
+                // is rate-limited first, so a flood cannot starve ARP/NDP
+                // nor cost more than a counter bump per packet.
+                let priority = matches!(reason, PuntReason::Arp | PuntReason::Ndp);
+                if !priority && !limiter.take() {
+                    counters.drop(in_port, DropReason::ExceptionRateLimited);
+                    pool.free(b);
+                    continue;
+                }
+                let ring = if priority {
+                    &mut rings.priority
+                } else {
+                    &mut rings.exceptions
+                };
+                let queued = ring.push_with(|slot| {
                     let len = frame.len().min(SLOT_BYTES);
                     slot.reason = reason;
                     slot.in_port = in_port;

@@ -28,6 +28,7 @@ fn every_drop_reason_reachable_from_a_frame_is_covered() {
     // Worker-level reasons are covered by the worker tests.
     let worker_level = [
         DropReason::ExceptionRingFull,
+        DropReason::ExceptionRateLimited,
         DropReason::TxQueueFull,
         DropReason::InjectNoBuffer,
         DropReason::InjectBadPort,

@@ -133,6 +133,9 @@ fn batched_worker_agrees_with_reference_and_accounts_for_every_packet() {
     while control.exceptions.pop_with(|s| s.reason).is_some() {
         punted += 1;
     }
+    while control.priority.pop_with(|s| s.reason).is_some() {
+        punted += 1;
+    }
     assert_eq!(punted, p0.total_punts());
 }
 
@@ -147,6 +150,59 @@ fn full_exception_ring_is_counted() {
     let p0 = c.port(0);
     assert_eq!(p0.punts[PuntReason::TtlExpired as usize], 2);
     assert_eq!(p0.drops[DropReason::ExceptionRingFull as usize], 8);
+}
+
+#[test]
+fn exception_flood_does_not_starve_arp() {
+    // A general exception ring of 64 slots that nobody drains, a flood of
+    // TTL-1 packets, and ARP requests in the middle of it: every ARP
+    // request still reaches the control plane (priority ring), the flood
+    // is dropped and counted (ring full or rate limited).
+    let mut h = start(test_fib(), 2, 1024, 64, None);
+    let arp = eth(
+        BCAST,
+        MAC_HOST,
+        0x0806,
+        &[
+            0, 1, 8, 0, 6, 4, 0, 1, 2, 0xaa, 0, 0, 0, 0x0a, 192, 0, 2, 10, 0, 0, 0, 0, 0, 0, 192,
+            0, 2, 1,
+        ],
+    );
+    let ttl1 = v4_frame([192, 0, 2, 10], [10, 1, 2, 3], 1, b"flood");
+    let (mut sent, mut arps) = (0u64, 0u64);
+    for i in 0..20_000u64 {
+        let f = if i % 100 == 50 { &arp } else { &ttl1 };
+        while !h.peers[0].inject(f) {
+            thread::yield_now();
+        }
+        sent += 1;
+        if i % 100 == 50 {
+            arps += 1;
+        }
+    }
+    h.wait_rx(0, sent);
+    let (c, _, mut control) = h.finish();
+    let p0 = c.port(0);
+    assert_eq!(
+        p0.punts[PuntReason::Arp as usize],
+        arps,
+        "every ARP request punted"
+    );
+    let mut on_priority = 0;
+    while control.priority.pop_with(|s| s.reason).is_some() {
+        on_priority += 1;
+    }
+    assert_eq!(on_priority, arps);
+    let flood = sent - arps;
+    let ttl_punted = p0.punts[PuntReason::TtlExpired as usize];
+    assert!(ttl_punted <= 64, "general ring holds 64");
+    assert_eq!(
+        ttl_punted
+            + p0.drops[DropReason::ExceptionRingFull as usize]
+            + p0.drops[DropReason::ExceptionRateLimited as usize],
+        flood,
+        "every flood packet is punted or counted"
+    );
 }
 
 #[test]

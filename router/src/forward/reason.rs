@@ -112,6 +112,8 @@ reasons! {
         RouteBlackhole => "route_blackhole",
         /// The exception ring to the control plane was full.
         ExceptionRingFull => "exception_ring_full",
+        /// Over the worker's exception rate (control-plane protection).
+        ExceptionRateLimited => "exception_rate_limited",
         /// The transmit queue refused the packet.
         TxQueueFull => "tx_queue_full",
         /// No buffer to carry a packet injected by the control plane.
