@@ -73,7 +73,7 @@ fn main() {
         r#"
 ports:
   - {{ name: p0, driver: {{ pcap: {{ rx: in.pcap, loop: true }} }} }}
-  - {{ name: p1, driver: {{ pcap: {{ }} }} }}
+  - {{ name: p1, driver: {{ pcap: {{ tx: /dev/null }} }} }}
 interfaces:
   - {{ name: e0, port: p0, mac: "02:00:00:00:00:01", addresses: [192.0.2.1/24] }}
   - {{ name: e1, port: p1, mac: "02:00:00:00:00:02", addresses: [198.51.100.1/24] }}
