@@ -19,3 +19,4 @@ pub mod runtime;
 pub mod socket;
 pub mod summary;
 pub mod telemetry;
+pub mod xdp_ports;

@@ -1,5 +1,5 @@
-//! Opens the configured ports as queues of the heap backend (pcap and
-//! memory ports).
+//! Opens the configured ports as queues of the heap backend (pcap,
+//! memory and AF_PACKET ports).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use silkroute_config::{Config, Driver};
 use silkroute_router::buf::HeapPool;
+#[cfg(target_os = "linux")]
+use silkroute_router::port::af_packet::{AfPacketError, AfPacketRx, AfPacketTx, RingConfig};
 use silkroute_router::port::memory::{MemoryPeer, MemoryPort};
 use silkroute_router::port::pcap::{self, PcapPortError, PcapTx};
 use silkroute_router::port::{DriverCounters, HeapRx, HeapTx};
@@ -21,6 +23,42 @@ pub enum PortOpenError {
         port: String,
         /// The failure.
         source: PcapPortError,
+    },
+    /// An AF_PACKET socket could not be set up (no such interface, not
+    /// root, ...).
+    #[cfg(target_os = "linux")]
+    #[error("port {port}")]
+    AfPacket {
+        /// Port name.
+        port: String,
+        /// The failure, naming the interface.
+        source: silkroute_router::port::af_packet::AfPacketError,
+    },
+    /// An AF_XDP port or socket could not be set up.
+    #[cfg(target_os = "linux")]
+    #[error("port {port}")]
+    AfXdp {
+        /// Port name.
+        port: String,
+        /// The failure, naming the interface.
+        source: silkroute_router::port::af_xdp::AfXdpError,
+    },
+    /// An af_xdp port among heap-backend ports, or the other way round
+    /// (the config loader refuses such a mix).
+    #[error("port {port}: {driver} ports cannot run beside af_xdp ports")]
+    NotXdpBackend {
+        /// Port name.
+        port: String,
+        /// Its driver.
+        driver: &'static str,
+    },
+    /// The driver does not exist on this operating system.
+    #[error("port {port}: the {driver} driver is not available on this system")]
+    Unsupported {
+        /// Port name.
+        port: String,
+        /// The driver's config key.
+        driver: &'static str,
     },
 }
 
@@ -102,10 +140,104 @@ pub fn open_ports(cfg: &Config, pool: &Arc<HeapPool>) -> Result<OpenPorts, PortO
                     .push(tx.into_iter().map(|t| Some(HeapTx::Ring(t))).collect());
                 out.memory_peers.insert(name.clone(), peer);
             }
+            #[cfg(target_os = "linux")]
+            Driver::AfPacket {
+                interface,
+                ring_frames,
+                frame_size,
+            } => {
+                let (rxq, txq) =
+                    open_af_packet(cfg, port, interface, *ring_frames, *frame_size, &counters)
+                        .map_err(|source| PortOpenError::AfPacket {
+                            port: name.clone(),
+                            source,
+                        })?;
+                out.rx.push(vec![Some(HeapRx::AfPacket(rxq))]);
+                out.tx
+                    .push(txq.into_iter().map(|t| Some(HeapTx::AfPacket(t))).collect());
+            }
+            // Opened by `crate::xdp_ports` on the AF_XDP backend.
+            Driver::AfXdp { .. } => {
+                return Err(PortOpenError::NotXdpBackend {
+                    port: name.clone(),
+                    driver: port.driver.kind(),
+                })
+            }
+            #[cfg(not(target_os = "linux"))]
+            Driver::AfPacket { .. } => {
+                return Err(PortOpenError::Unsupported {
+                    port: name.clone(),
+                    driver: port.driver.kind(),
+                })
+            }
         }
         out.counters.push(counters);
     }
     Ok(out)
+}
+
+/// One receive queue and one transmit queue per worker on `interface`;
+/// logs the link's state and warns where it disagrees with the config
+/// (MTU, link down).
+#[cfg(target_os = "linux")]
+fn open_af_packet(
+    cfg: &Config,
+    port: &silkroute_config::PortConfig,
+    interface: &str,
+    ring_frames: u32,
+    frame_size: u32,
+    counters: &Arc<DriverCounters>,
+) -> Result<(AfPacketRx, Vec<AfPacketTx>), AfPacketError> {
+    let ring = RingConfig {
+        ring_frames,
+        frame_size,
+    };
+    let rx = AfPacketRx::open(interface, ring, Arc::clone(counters))?;
+    let tx = (0..cfg.workers.len().max(1))
+        .map(|_| AfPacketTx::open(interface, ring, Arc::clone(counters)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let l3 = cfg
+        .interfaces
+        .iter()
+        .find(|i| cfg.ports.get(i.port).is_some_and(|p| p.name == port.name));
+    match rx.link_info() {
+        Ok(link) => {
+            let mac = silkroute_config::MacAddr(link.mac);
+            tracing::info!(
+                port = %port.name,
+                interface,
+                up = link.up,
+                mtu = link.mtu,
+                %mac,
+                "af_packet port open"
+            );
+            if !link.up {
+                tracing::warn!(port = %port.name, interface, "link is down; forwarding starts when it comes up");
+            }
+            if let Some(i) = l3 {
+                if u32::from(i.mtu) > link.mtu {
+                    tracing::warn!(
+                        port = %port.name,
+                        interface,
+                        config_mtu = i.mtu,
+                        link_mtu = link.mtu,
+                        "configured MTU exceeds the link's: larger packets will be lost"
+                    );
+                }
+                if i.mac != mac {
+                    tracing::info!(
+                        port = %port.name,
+                        interface,
+                        config_mac = %i.mac,
+                        link_mac = %mac,
+                        "router MAC differs from the interface's; receiving in promiscuous mode"
+                    );
+                }
+            }
+        }
+        Err(e) => tracing::warn!(port = %port.name, interface, "reading link state: {e}"),
+    }
+    Ok((rx, tx))
 }
 
 #[cfg(test)]

@@ -173,8 +173,15 @@ impl Router {
     /// configured worker entry.
     pub fn start(config: Config, opts: &RunOptions) -> Result<Router, StartError> {
         let (manager, fib) = FibManager::new(&config)?;
-        let pool = HeapPool::new(opts.pool_buffers);
-        let mut ports = open_ports(&config, &pool)?;
+        // af_xdp configs run `Worker<Xdp>` (crate::xdp_ports); the heap
+        // pool and ports are for every other driver.
+        let xdp = crate::xdp_ports::uses_af_xdp(&config);
+        let pool = HeapPool::new(if xdp { 0 } else { opts.pool_buffers });
+        let mut ports = if xdp {
+            crate::xdp_ports::no_heap_ports()
+        } else {
+            open_ports(&config, &pool)?
+        };
         let handler = ExceptionHandler::new(&config);
         let mut publisher = FibPublisher::new(fib);
         let stop = Arc::new(AtomicBool::new(false));
@@ -183,7 +190,19 @@ impl Router {
         let mut shared_all = Vec::new();
         let mut control = Vec::new();
         let mut input_done_all = Vec::new();
-        for (w, wcfg) in config.workers.iter().enumerate() {
+        let mut port_modes = Vec::new();
+        let heap_workers = if xdp { &[][..] } else { &config.workers[..] };
+        if xdp {
+            let started =
+                crate::xdp_ports::start_xdp_workers(&config, &mut publisher, &stop, opts)?;
+            handles = started.handles;
+            shared_all = started.shared;
+            control = started.control;
+            input_done_all = started.input_done;
+            port_modes = started.port_modes;
+            ports = started.ports;
+        }
+        for (w, wcfg) in heap_workers.iter().enumerate() {
             let mut rx: Vec<(u16, u16, HeapRx)> = Vec::new();
             for q in &wcfg.rx {
                 if let Some(r) = ports
@@ -256,7 +275,8 @@ impl Router {
                     .iter()
                     .map(|w| w.rx.iter().map(|q| (q.port, q.queue)).collect())
                     .collect(),
-            ),
+            )
+            .with_port_modes(port_modes),
         );
         let mut router = Router {
             watched: Vec::new(),

@@ -111,6 +111,31 @@ pub enum ConfigErrorKind {
     /// A memory port's `queues` is out of range.
     #[error("queues {value} out of range 1..={max}")]
     Queues { value: u64, max: u64 },
+    /// An af_packet port's `interface` is not a Linux interface name.
+    #[error(
+        "invalid Linux interface name {0:?}: use 1 to 15 bytes without '/', ':', whitespace or NUL"
+    )]
+    InvalidLinuxInterface(String),
+    /// An af_packet port's `ring_frames` is not a power of two in range.
+    #[error("ring_frames {value} must be a power of two in {min}..={max}")]
+    RingFrames { value: u64, min: u64, max: u64 },
+    /// An af_packet port's `frame_size` is not a power of two in range.
+    #[error("frame_size {value} must be a power of two in {min}..={max}")]
+    FrameSize { value: u64, min: u64, max: u64 },
+
+    /// An af_xdp port next to ports of another driver: a worker is built
+    /// over one buffer type (UMEM frames for af_xdp), so a config is all
+    /// af_xdp or none.
+    #[error("port {port} uses {driver} but port {xdp_port} uses af_xdp: af_xdp ports cannot be mixed with other drivers in one config")]
+    AfXdpMixed {
+        port: String,
+        driver: &'static str,
+        xdp_port: String,
+    },
+    /// A worker that polls no queue of an af_xdp port: it could not
+    /// transmit there (AF_XDP sends through the socket of a polled queue).
+    #[error("worker on core {core} polls no queue of af_xdp port {port}: an af_xdp worker transmits through the socket of a queue it polls, so it must poll one queue of every port (give the port `queues: N`, one per worker)")]
+    AfXdpWorkerWithoutQueue { core: u64, port: String },
 
     // ---- interfaces ----
     /// Not a MAC address `xx:xx:xx:xx:xx:xx`.

@@ -179,6 +179,59 @@ pub enum Driver {
         /// Number of rx queues.
         queues: u16,
     },
+    /// A Linux interface through AF_PACKET sockets with memory-mapped
+    /// rings: one rx queue, one tx socket per worker.
+    AfPacket {
+        /// The Linux interface (`ip link` name), in silkroute's network
+        /// namespace.
+        interface: String,
+        /// Frames per ring (power of two).
+        ring_frames: u32,
+        /// Bytes per ring frame slot (power of two).
+        frame_size: u32,
+    },
+    /// A Linux interface through AF_XDP sockets: one socket per queue,
+    /// an XDP program (loaded by silkroute) redirecting to them.
+    AfXdp {
+        /// The Linux interface (`ip link` name), in silkroute's network
+        /// namespace.
+        interface: String,
+        /// Rx queues used (queue ids 0..queues); each is one AF_XDP socket.
+        queues: u16,
+        /// Where the XDP program runs.
+        mode: XdpMode,
+        /// Whether frames are DMA'd straight into the UMEM.
+        zero_copy: XdpZeroCopy,
+        /// Frames not addressed to the router's MAC (nor to a group
+        /// address) go to the kernel's stack instead of the router.
+        pass_to_kernel: bool,
+    },
+}
+
+/// `af_xdp.mode`: where the XDP program is attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum XdpMode {
+    /// Native (driver) mode where the driver supports it, else SKB mode.
+    #[default]
+    Auto,
+    /// Native (driver) mode, or fail.
+    Native,
+    /// Generic (SKB) mode: any driver, slower.
+    Skb,
+}
+
+/// `af_xdp.zero_copy`: whether the NIC writes frames into the UMEM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum XdpZeroCopy {
+    /// Zero-copy where the driver supports it, else copy mode.
+    #[default]
+    Auto,
+    /// Zero-copy, or fail.
+    On,
+    /// Copy mode.
+    Off,
 }
 
 impl Driver {
@@ -187,14 +240,19 @@ impl Driver {
         match self {
             Driver::Pcap { rx, .. } => u16::from(rx.is_some()),
             Driver::Memory { queues, .. } => *queues,
+            Driver::AfPacket { .. } => 1,
+            Driver::AfXdp { queues, .. } => *queues,
         }
     }
 
-    /// The driver's key in the config (`pcap`, `memory`).
+    /// The driver's key in the config (`pcap`, `memory`, `af_packet`,
+    /// `af_xdp`).
     pub fn kind(&self) -> &'static str {
         match self {
             Driver::Pcap { .. } => "pcap",
             Driver::Memory { .. } => "memory",
+            Driver::AfPacket { .. } => "af_packet",
+            Driver::AfXdp { .. } => "af_xdp",
         }
     }
 }

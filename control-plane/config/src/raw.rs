@@ -79,6 +79,8 @@ pub(crate) struct RawPort {
 pub(crate) enum RawDriver {
     Pcap(RawPcap),
     Memory(RawMemory),
+    AfPacket(RawAfPacket),
+    AfXdp(RawAfXdp),
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +101,30 @@ pub(crate) struct RawMemory {
     pub ring_size: Option<Spanned<u64>>,
     #[serde(default)]
     pub queues: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAfPacket {
+    pub interface: Spanned<String>,
+    #[serde(default)]
+    pub ring_frames: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub frame_size: Option<Spanned<u64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAfXdp {
+    pub interface: Spanned<String>,
+    #[serde(default)]
+    pub queues: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub mode: Option<crate::model::XdpMode>,
+    #[serde(default)]
+    pub zero_copy: Option<crate::model::XdpZeroCopy>,
+    #[serde(default)]
+    pub pass_to_kernel: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,7 +203,7 @@ impl<'de> Deserialize<'de> for Via {
 
 /// Each YAML mapping of the schema and the keys it accepts, harvested from the serde derives
 /// above so that the list cannot drift from what the parser accepts. Driver names (`pcap`,
-/// `memory`) are listed under `driver`, log levels under `log_level`.
+/// `memory`, `af_packet`) are listed under `driver`, log levels under `log_level`.
 pub fn schema_keys() -> Vec<(&'static str, &'static [&'static str])> {
     use crate::schema::keys_of;
     vec![
@@ -186,6 +212,10 @@ pub fn schema_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("driver", keys_of::<RawDriver>()),
         ("driver.pcap", keys_of::<RawPcap>()),
         ("driver.memory", keys_of::<RawMemory>()),
+        ("driver.af_packet", keys_of::<RawAfPacket>()),
+        ("driver.af_xdp", keys_of::<RawAfXdp>()),
+        ("af_xdp.mode", keys_of::<crate::model::XdpMode>()),
+        ("af_xdp.zero_copy", keys_of::<crate::model::XdpZeroCopy>()),
         ("interfaces[]", keys_of::<RawInterface>()),
         ("neighbors[]", keys_of::<RawNeighbor>()),
         ("routes[]", keys_of::<RawRoute>()),

@@ -117,6 +117,9 @@ const CASES: &[Case] = &[
     case("duplicate port", "ports:\n  - { name: p0, driver: { memory: {} } }\n  - { name: p0, driver: { pcap: { tx: x.pcap } } }\nworkers:\n  - { core: 0, rx: [p0] }\n", 3, 13, "duplicate port name p0 (first defined at line 2)"),
     case("pcap without files", "ports:\n  - { name: p0, driver: { pcap: {} } }\nworkers:\n  - { core: 0 }\n", 2, 25, "needs at least one of rx and tx"),
     case("ring size not a power of two", "ports:\n  - { name: p0, driver: { memory: { ring_size: 1000 } } }\nworkers:\n  - { core: 0, rx: [p0] }\n", 2, 48, "ring_size 1000 must be a power of two"),
+    case("af_packet interface name", "ports:\n  - { name: p0, driver: { af_packet: { interface: \"eth0:1\" } } }\nworkers:\n  - { core: 0, rx: [p0] }\n", 2, 51, "invalid Linux interface name \"eth0:1\""),
+    case("af_packet ring_frames", "ports:\n  - { name: p0, driver: { af_packet: { interface: veth0, ring_frames: 1000 } } }\nworkers:\n  - { core: 0, rx: [p0] }\n", 2, 71, "ring_frames 1000 must be a power of two in 16..=1048576"),
+    case("af_packet frame_size", "ports:\n  - { name: p0, driver: { af_packet: { interface: veth0, frame_size: 1024 } } }\nworkers:\n  - { core: 0, rx: [p0] }\n", 2, 70, "frame_size 1024 must be a power of two in 2048..=65536"),
     // ---------------------------------------------------------------- interfaces
     case("interface names an unknown port", "ports:\n  - { name: p0, driver: { memory: {} } }\ninterfaces:\n  - { name: eth0, port: p9, mac: 02:00:00:00:00:01 }\nworkers:\n  - { core: 0, rx: [p0] }\n", 4, 25, "unknown port p9"),
     case("two interfaces on one port", "ports:\n  - { name: p0, driver: { memory: {} } }\ninterfaces:\n  - { name: eth0, port: p0, mac: 02:00:00:00:00:01 }\n  - { name: eth1, port: p0, mac: 02:00:00:00:00:02 }\nworkers:\n  - { core: 0, rx: [p0] }\n", 5, 25, "port p0 already has interface eth0"),

@@ -55,7 +55,7 @@ fn schema_keys_match_the_schema() {
             "reload"
         ]
     );
-    assert_eq!(get("driver"), ["pcap", "memory"]);
+    assert_eq!(get("driver"), ["pcap", "memory", "af_packet", "af_xdp"]);
     assert_eq!(get("driver.pcap"), ["rx", "tx", "loop"]);
     assert_eq!(
         get("log_level"),

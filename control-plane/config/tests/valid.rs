@@ -169,6 +169,37 @@ fn defaults_apply() {
 }
 
 #[test]
+fn af_packet_ports_have_one_rx_queue_and_ring_defaults() {
+    let yaml = "ports:\n  - { name: a, driver: { af_packet: { interface: veth0 } } }\n  - { name: b, driver: { af_packet: { interface: eth1, ring_frames: 256, frame_size: 4096 } } }\nworkers:\n  - { core: 0, rx: [a, b] }\n";
+    let c =
+        Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions { cpu_count: 1 }).unwrap();
+    assert_eq!(
+        c.ports[0].driver,
+        Driver::AfPacket {
+            interface: "veth0".into(),
+            ring_frames: DEFAULT_RING_FRAMES,
+            frame_size: DEFAULT_FRAME_SIZE,
+        }
+    );
+    assert_eq!(
+        c.ports[1].driver,
+        Driver::AfPacket {
+            interface: "eth1".into(),
+            ring_frames: 256,
+            frame_size: 4096,
+        }
+    );
+    assert_eq!(c.ports[0].driver.kind(), "af_packet");
+    assert_eq!(c.ports[0].driver.rx_queues(), 1);
+    assert!(c.summary().contains("port a (af_packet, 1 rx queue(s))"));
+    // Queue 1 does not exist.
+    let yaml = "ports:\n  - { name: a, driver: { af_packet: { interface: veth0 } } }\nworkers:\n  - { core: 0, rx: [a, a/1] }\n";
+    assert!(
+        Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions { cpu_count: 1 }).is_err()
+    );
+}
+
+#[test]
 fn config_file_missing_is_an_error_naming_it() {
     let e = Config::load(Path::new("/nonexistent/silkroute.yaml")).unwrap_err();
     assert_eq!(e.len(), 1);

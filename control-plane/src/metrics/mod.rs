@@ -20,7 +20,7 @@
 //! | `port_injected_packets_total` | counter | `port`, `queue`, `worker` |
 //! | `port_dropped_packets_total` | counter | `port`, `reason` |
 //! | `port_driver_rx_dropped_packets_total`, `port_driver_tx_errors_total` | counter | `port` |
-//! | `port_info` | gauge (1) | `port`, `driver` |
+//! | `port_info` | gauge (1) | `port`, `driver`, `mode` (af_xdp: `native-zerocopy`, `native-copy`, `skb-copy`; else `-`) |
 //! | `worker_busy_loops_total`, `worker_idle_loops_total` | counter | `worker` |
 //! | `worker_rx_burst_packets` | histogram | `worker` |
 //! | `worker_fib_generation` | gauge | `worker` |
@@ -118,6 +118,7 @@ impl Format {
 struct Scrape {
     port_names: Vec<String>,
     port_drivers: Vec<&'static str>,
+    port_modes: Vec<&'static str>,
     worker_cores: Vec<usize>,
     worker_rx_queues: Vec<Vec<(usize, u16)>>,
     workers: Vec<WorkerCounters>,
@@ -160,6 +161,7 @@ impl Scrape {
         Scrape {
             port_names: t.port_names.clone(),
             port_drivers: t.port_drivers.clone(),
+            port_modes: t.port_modes.clone(),
             worker_cores: t.worker_cores.clone(),
             worker_rx_queues: t.worker_rx_queues.clone(),
             workers,
@@ -324,10 +326,15 @@ impl Scrape {
         gauge(
             enc,
             "port_info",
-            "Configured ports and their drivers (always 1).",
+            "Configured ports, their drivers and, for af_xdp, the mode obtained (always 1).",
             None,
             self.port_drivers.iter().enumerate().map(|(p, d)| {
-                let labels: Labels = vec![("port", self.port_name(p)), ("driver", (*d).into())];
+                let mode = self.port_modes.get(p).copied().filter(|m| !m.is_empty());
+                let labels: Labels = vec![
+                    ("port", self.port_name(p)),
+                    ("driver", (*d).into()),
+                    ("mode", mode.unwrap_or("-").into()),
+                ];
                 (labels, 1u64)
             }),
         )

@@ -235,7 +235,10 @@ fn live_router_names_and_labels() {
         env!("CARGO_PKG_VERSION")
     )));
     assert_eq!(
-        value(&text, r#"silkroute_port_info{port="p1",driver="memory"}"#),
+        value(
+            &text,
+            r#"silkroute_port_info{port="p1",driver="memory",mode="-"}"#
+        ),
         1.0
     );
 

@@ -16,6 +16,10 @@
 //!   call allocates heap memory, locks, or makes a syscall other than the
 //!   port's own I/O.
 
+#[cfg(target_os = "linux")]
+pub mod af_packet;
+#[cfg(target_os = "linux")]
+pub mod af_xdp;
 pub mod memory;
 pub mod pcap;
 mod source;
@@ -149,7 +153,7 @@ impl BufPool for PoolCache {
     }
 }
 
-/// The heap-buffer backend: pcap and memory ports.
+/// The heap-buffer backend: pcap, memory and AF_PACKET ports.
 #[derive(Debug)]
 pub enum Heap {}
 
@@ -167,6 +171,9 @@ pub enum HeapRx {
     Source(FrameSource),
     /// Frames pushed by another thread (tests, benches).
     Ring(memory::RingRx),
+    /// Frames copied out of an AF_PACKET receive ring.
+    #[cfg(target_os = "linux")]
+    AfPacket(af_packet::AfPacketRx),
 }
 
 /// A transmit queue of the heap backend.
@@ -178,6 +185,9 @@ pub enum HeapTx {
     Ring(memory::RingTx),
     /// Counted and freed (a port with no output configured).
     Discard,
+    /// Copied into an AF_PACKET transmit ring.
+    #[cfg(target_os = "linux")]
+    AfPacket(af_packet::AfPacketTx),
 }
 
 impl RxQueue<Heap> for HeapRx {
@@ -186,6 +196,8 @@ impl RxQueue<Heap> for HeapRx {
         match self {
             HeapRx::Source(s) => s.rx_burst(pool, out),
             HeapRx::Ring(r) => r.rx_burst(out),
+            #[cfg(target_os = "linux")]
+            HeapRx::AfPacket(a) => a.rx_burst(pool, out),
         }
     }
 }
@@ -196,6 +208,8 @@ impl TxQueue<Heap> for HeapTx {
         match self {
             HeapTx::Pcap(p) => p.tx_burst(pool, pkts),
             HeapTx::Ring(r) => r.tx_burst(pkts),
+            #[cfg(target_os = "linux")]
+            HeapTx::AfPacket(a) => a.tx_burst(pool, pkts),
             HeapTx::Discard => {
                 let n = pkts.len();
                 for b in pkts.drain(..) {
@@ -207,8 +221,11 @@ impl TxQueue<Heap> for HeapTx {
     }
 
     fn flush(&mut self) {
-        if let HeapTx::Pcap(p) = self {
-            p.flush();
+        match self {
+            HeapTx::Pcap(p) => p.flush(),
+            #[cfg(target_os = "linux")]
+            HeapTx::AfPacket(a) => a.flush(),
+            _ => {}
         }
     }
 }

@@ -39,6 +39,21 @@ pub const MAX_RING_SIZE: u64 = 1 << 20;
 pub const DEFAULT_RING_SIZE: u32 = 1024;
 /// Most rx queues a memory port may have.
 pub const MAX_QUEUES: u64 = 64;
+/// af_packet ring bounds and default (frames per ring); the port driver
+/// (`silkroute_router::port::af_packet`) enforces the same.
+pub const MIN_RING_FRAMES: u64 = 16;
+/// Largest af_packet ring (frames).
+pub const MAX_RING_FRAMES: u64 = 1 << 20;
+/// Default af_packet ring: 4096 x 2 KiB = 8 MiB per ring.
+pub const DEFAULT_RING_FRAMES: u32 = 4096;
+/// af_packet frame slot bounds and default (bytes): a 1500-byte MTU frame
+/// and the ring's header fit in 2048, which is also the largest frame the
+/// heap buffers hold.
+pub const MIN_FRAME_SIZE: u64 = 2048;
+/// Largest af_packet frame slot.
+pub const MAX_FRAME_SIZE: u64 = 65536;
+/// Default af_packet frame slot.
+pub const DEFAULT_FRAME_SIZE: u32 = 2048;
 
 /// Options for a load that are facts about the machine rather than the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +178,7 @@ impl Validator<'_> {
         for p in &raw.ports {
             self.port(p);
         }
+        self.af_xdp_not_mixed(&raw.ports);
         for i in &raw.interfaces {
             self.interface(i);
         }
@@ -340,8 +356,109 @@ impl Validator<'_> {
                 };
                 Driver::Memory { ring_size, queues }
             }
+            RawDriver::AfPacket(a) => {
+                if !is_linux_interface_name(&a.interface.value) {
+                    self.err(
+                        &a.interface.referenced,
+                        K::InvalidLinuxInterface(a.interface.value.clone()),
+                    );
+                }
+                let ring_frames = self.power_of_two(
+                    a.ring_frames.as_ref(),
+                    (MIN_RING_FRAMES, MAX_RING_FRAMES, DEFAULT_RING_FRAMES),
+                    |value, min, max| K::RingFrames { value, min, max },
+                );
+                let frame_size = self.power_of_two(
+                    a.frame_size.as_ref(),
+                    (MIN_FRAME_SIZE, MAX_FRAME_SIZE, DEFAULT_FRAME_SIZE),
+                    |value, min, max| K::FrameSize { value, min, max },
+                );
+                Driver::AfPacket {
+                    interface: a.interface.value.clone(),
+                    ring_frames,
+                    frame_size,
+                }
+            }
+            RawDriver::AfXdp(x) => {
+                if !is_linux_interface_name(&x.interface.value) {
+                    self.err(
+                        &x.interface.referenced,
+                        K::InvalidLinuxInterface(x.interface.value.clone()),
+                    );
+                }
+                let queues = match &x.queues {
+                    None => 1,
+                    Some(q) => {
+                        if !(1..=MAX_QUEUES).contains(&q.value) {
+                            self.err(
+                                &q.referenced,
+                                K::Queues {
+                                    value: q.value,
+                                    max: MAX_QUEUES,
+                                },
+                            );
+                        }
+                        u16::try_from(q.value).unwrap_or(1)
+                    }
+                };
+                Driver::AfXdp {
+                    interface: x.interface.value.clone(),
+                    queues,
+                    mode: x.mode.unwrap_or_default(),
+                    zero_copy: x.zero_copy.unwrap_or_default(),
+                    pass_to_kernel: x.pass_to_kernel,
+                }
+            }
         };
         self.ports.push(PortConfig { name, driver });
+    }
+
+    /// af_xdp ports only next to af_xdp ports (a worker has one buffer
+    /// type): each other port is an error, at its driver.
+    fn af_xdp_not_mixed(&mut self, raw: &[RawPort]) {
+        let Some(xdp_port) = self
+            .ports
+            .iter()
+            .find(|p| matches!(p.driver, Driver::AfXdp { .. }))
+            .map(|p| p.name.to_string())
+        else {
+            return;
+        };
+        let others: Vec<(Location, String, &'static str)> = self
+            .ports
+            .iter()
+            .zip(raw)
+            .filter(|(p, _)| !matches!(p.driver, Driver::AfXdp { .. }))
+            .map(|(p, r)| (r.driver.referenced, p.name.to_string(), p.driver.kind()))
+            .collect();
+        for (loc, port, driver) in others {
+            self.err(
+                &loc,
+                K::AfXdpMixed {
+                    port,
+                    driver,
+                    xdp_port: xdp_port.clone(),
+                },
+            );
+        }
+    }
+
+    /// An optional power of two in `min..=max` (else `default`), with
+    /// `error` built for a value out of range.
+    fn power_of_two(
+        &mut self,
+        value: Option<&Spanned<u64>>,
+        (min, max, default): (u64, u64, u32),
+        error: impl FnOnce(u64, u64, u64) -> K,
+    ) -> u32 {
+        let Some(v) = value else {
+            return default;
+        };
+        if !(v.value.is_power_of_two() && (min..=max).contains(&v.value)) {
+            self.err(&v.referenced, error(v.value, min, max));
+            return default;
+        }
+        u32::try_from(v.value).unwrap_or(default)
     }
 
     // ----------------------------------------------------------- interfaces
@@ -567,6 +684,17 @@ impl Validator<'_> {
     }
 }
 
+/// A name Linux accepts for a network interface (`dev_valid_name`): 1 to
+/// 15 bytes, not `.` or `..`, no `/`, `:` or whitespace.
+fn is_linux_interface_name(s: &str) -> bool {
+    (1..=15).contains(&s.len())
+        && s != "."
+        && s != ".."
+        && !s
+            .bytes()
+            .any(|b| b == b'/' || b == b':' || b == 0 || b.is_ascii_whitespace())
+}
+
 /// `ADDRESS/LEN` for an interface: host bits are the address, so they are expected.
 pub(crate) fn parse_interface_address(s: &str) -> Result<IpNet, String> {
     let Some((addr, len)) = s.split_once('/') else {
@@ -620,6 +748,24 @@ mod tests {
         assert_eq!(parse_cpu_list(""), None);
         assert_eq!(parse_cpu_list("x"), None);
         assert!(cpu_count() >= 1);
+    }
+
+    #[test]
+    fn linux_interface_names() {
+        for good in ["veth0", "eth0.100", "enp1s0f1", "a", "br-lan_2"] {
+            assert!(is_linux_interface_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "a/b",
+            "eth0:1",
+            "has space",
+            "sixteen-chars-xx",
+        ] {
+            assert!(!is_linux_interface_name(bad), "{bad}");
+        }
     }
 
     #[test]

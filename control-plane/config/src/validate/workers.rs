@@ -75,6 +75,20 @@ impl Validator<'_> {
                 polled.insert(q, line);
                 rx.push(q);
             }
+            // An af_xdp worker transmits through the sockets of the
+            // queues it polls: it needs one on every port.
+            for (idx, port) in self.ports.iter().enumerate() {
+                if matches!(port.driver, Driver::AfXdp { .. }) && !rx.iter().any(|q| q.port == idx)
+                {
+                    let e = K::AfXdpWorkerWithoutQueue {
+                        core: w.core.value,
+                        port: port.name.to_string(),
+                    };
+                    let (line, column) = pos(&w.core.referenced);
+                    self.errors
+                        .push(ConfigError::new(self.file, line, column, e));
+                }
+            }
             out.push(WorkerConfig {
                 core: usize::try_from(w.core.value).unwrap_or(usize::MAX),
                 rx,
