@@ -211,33 +211,73 @@ fn open_af_packet(
                 %mac,
                 "af_packet port open"
             );
-            if !link.up {
-                tracing::warn!(port = %port.name, interface, "link is down; forwarding starts when it comes up");
-            }
-            if let Some(i) = l3 {
-                if u32::from(i.mtu) > link.mtu {
-                    tracing::warn!(
-                        port = %port.name,
-                        interface,
-                        config_mtu = i.mtu,
-                        link_mtu = link.mtu,
-                        "configured MTU exceeds the link's: larger packets will be lost"
-                    );
-                }
-                if i.mac != mac {
-                    tracing::info!(
-                        port = %port.name,
-                        interface,
-                        config_mac = %i.mac,
-                        link_mac = %mac,
-                        "router MAC differs from the interface's; receiving in promiscuous mode"
-                    );
-                }
-            }
+            warn_link(
+                port.name.as_str(),
+                interface,
+                link.up,
+                link.mtu,
+                mac,
+                l3,
+                true,
+            );
         }
         Err(e) => tracing::warn!(port = %port.name, interface, "reading link state: {e}"),
     }
     Ok((rx, tx))
+}
+
+/// Start-up checks of a Linux interface against its configuration, shared
+/// by the af_packet and af_xdp ports: link down, MTU above the link's,
+/// router MAC different from the interface's (harmless when the port
+/// receives promiscuously, a silent loss behind a NIC's unicast filter
+/// otherwise).
+pub(crate) fn warn_link(
+    port: &str,
+    interface: &str,
+    up: bool,
+    link_mtu: u32,
+    mac: silkroute_config::MacAddr,
+    l3: Option<&silkroute_config::InterfaceConfig>,
+    promiscuous: bool,
+) {
+    if !up {
+        tracing::warn!(
+            port,
+            interface,
+            "link is down; forwarding starts when it comes up"
+        );
+    }
+    let Some(i) = l3 else {
+        return;
+    };
+    if u32::from(i.mtu) > link_mtu {
+        tracing::warn!(
+            port,
+            interface,
+            config_mtu = i.mtu,
+            link_mtu,
+            "configured MTU exceeds the link's: larger packets will be lost"
+        );
+    }
+    if i.mac != mac {
+        if promiscuous {
+            tracing::info!(
+                port,
+                interface,
+                config_mac = %i.mac,
+                link_mac = %mac,
+                "router MAC differs from the interface's; receiving in promiscuous mode"
+            );
+        } else {
+            tracing::warn!(
+                port,
+                interface,
+                config_mac = %i.mac,
+                link_mac = %mac,
+                "router MAC differs from the interface's: a NIC's unicast filter may drop frames for it (AF_XDP does not set promiscuous mode)"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

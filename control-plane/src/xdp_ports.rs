@@ -189,29 +189,15 @@ pub fn start_xdp_workers(
             pass_to_kernel,
             "af_xdp port open"
         );
-        if !link.up {
-            tracing::warn!(port = %port.name, interface, "link is down; forwarding starts when it comes up");
-        }
-        if let Some(i) = l3 {
-            if u32::from(i.mtu) > link.mtu {
-                tracing::warn!(
-                    port = %port.name,
-                    interface,
-                    config_mtu = i.mtu,
-                    link_mtu = link.mtu,
-                    "configured MTU exceeds the link's: larger packets will be lost"
-                );
-            }
-            if i.mac != mac {
-                tracing::warn!(
-                    port = %port.name,
-                    interface,
-                    config_mac = %i.mac,
-                    link_mac = %mac,
-                    "router MAC differs from the interface's: a NIC's unicast filter may drop frames for it (AF_XDP does not set promiscuous mode)"
-                );
-            }
-        }
+        crate::ports::warn_link(
+            port.name.as_str(),
+            interface,
+            link.up,
+            link.mtu,
+            mac,
+            l3,
+            false,
+        );
         ports.push(Arc::new(xport));
         counters.push(Arc::new(DriverCounters::default()));
     }
