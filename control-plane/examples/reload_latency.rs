@@ -78,11 +78,11 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("router.yaml");
     std::fs::write(&path, config(0, false)).expect("write");
-    let cfg = Config::load(&path).expect("config");
     let opts = RunOptions {
         pin: false,
         ..RunOptions::default()
     };
+    let cfg = Config::load_with(&path, &opts.load_options()).expect("config");
     let mut router = Router::start(cfg, &opts).expect("start");
 
     let small: Vec<String> = (1..=41).map(|i| config(i, false)).collect();

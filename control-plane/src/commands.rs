@@ -275,8 +275,8 @@ fn route_list(router: &Router, limit: usize) -> RouteList {
     let configured = cfg
         .routes_v4
         .iter()
-        .map(|(n, _)| IpNet::V4(*n))
-        .chain(cfg.routes_v6.iter().map(|(n, _)| IpNet::V6(*n)));
+        .map(|(n, _)| IpNet::V4(n))
+        .chain(cfg.routes_v6.iter().map(|(n, _)| IpNet::V6(n)));
     let routes = connected
         .chain(configured)
         .filter_map(|n| {

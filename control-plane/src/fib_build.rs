@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, Instant};
 
-use silkroute_config::{Config, Ipv4Net, Ipv6Net};
+use silkroute_config::{Config, FileRoutes, Ipv4Net, Ipv6Net, RoutePrefix};
 use silkroute_lpm::{Lpm4, Lpm6, LpmError};
 use silkroute_router::fib::{Fib, FibPublisher, NextHop, PortInfo, Target};
 
@@ -106,6 +106,154 @@ pub fn port_infos(cfg: &Config) -> Vec<PortInfo> {
 type Routes4 = Vec<(u32, u8, u32)>;
 type Routes6 = Vec<(u128, u8, u32)>;
 
+/// An address family as the FIB builder sees it: a prefix type whose sort key is
+/// (network bits, length).
+pub trait FamilyPrefix: RoutePrefix<Key = (Self::Bits, u8)> {
+    /// The address as an integer.
+    type Bits: Ord + Copy + std::fmt::Debug;
+}
+
+impl FamilyPrefix for Ipv4Net {
+    type Bits = u32;
+}
+
+impl FamilyPrefix for Ipv6Net {
+    type Bits = u128;
+}
+
+/// The routes of one family a config asks for, in two parts: the route
+/// files' routes, shared with the config (and, while the files do not
+/// change, with every later config), and everything else (static routes,
+/// connected subnets, host routes: a few), which beats a file route for the
+/// same prefix. Keeping them apart lets a reload that changes a static
+/// route touch only that prefix, whatever the size of the route files.
+#[derive(Debug, Clone)]
+struct Family<N: FamilyPrefix> {
+    /// Sorted, one per prefix, values = target ids.
+    small: Vec<(N::Bits, u8, u32)>,
+    /// Sorted, one per prefix, values = route file index.
+    files: FileRoutes<N>,
+    /// Target id of each route file's next-hop set.
+    file_ids: Vec<u32>,
+    /// Routes in the union (one per prefix).
+    len: usize,
+}
+
+impl<N: FamilyPrefix> Default for Family<N> {
+    fn default() -> Self {
+        Family {
+            small: Vec::new(),
+            files: FileRoutes::default(),
+            file_ids: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<N: FamilyPrefix> Family<N> {
+    fn new(small: Vec<(N::Bits, u8, u32)>, files: FileRoutes<N>, file_ids: Vec<u32>) -> Self {
+        let mut f = Family {
+            small,
+            files,
+            file_ids,
+            len: 0,
+        };
+        let shadowed = f
+            .small
+            .iter()
+            .filter(|r| f.file_index((r.0, r.1)).is_some())
+            .count();
+        f.len = f.small.len() + f.files.len() - shadowed;
+        f
+    }
+
+    fn file_index(&self, key: (N::Bits, u8)) -> Option<usize> {
+        self.files.binary_search_by_key(&key, |(n, _)| n.key()).ok()
+    }
+
+    /// The id a file route gives `key`, if any.
+    fn file_value(&self, key: (N::Bits, u8)) -> Option<u32> {
+        let i = self.file_index(key)?;
+        let file = self.files.get(i)?.1;
+        self.file_ids.get(file as usize).copied()
+    }
+
+    fn small_value(&self, key: (N::Bits, u8)) -> Option<u32> {
+        self.small
+            .binary_search_by_key(&key, |r| (r.0, r.1))
+            .ok()
+            .map(|i| self.small[i].2)
+    }
+
+    /// The id the FIB holds for `key`.
+    fn value(&self, key: (N::Bits, u8)) -> Option<u32> {
+        self.small_value(key).or_else(|| self.file_value(key))
+    }
+
+    /// Every route, sorted, one per prefix (for a full build).
+    fn routes(&self) -> Vec<(N::Bits, u8, u32)> {
+        let mut out = Vec::with_capacity(self.len);
+        let mut small = self.small.iter().peekable();
+        for &(n, file) in self.files.iter() {
+            let (a, l) = n.key();
+            while let Some(s) = small.next_if(|s| (s.0, s.1) < (a, l)) {
+                out.push(*s);
+            }
+            if let Some(s) = small.next_if(|s| (s.0, s.1) == (a, l)) {
+                out.push(*s);
+            } else if let Some(&id) = self.file_ids.get(file as usize) {
+                out.push((a, l, id));
+            }
+        }
+        out.extend(small);
+        out
+    }
+
+    /// The changes from `self` to `new`. When both share the same file
+    /// part, only the prefixes of the small parts are looked at.
+    fn diff(
+        &self,
+        new: &Family<N>,
+        set: &mut Vec<(N::Bits, u8, u32)>,
+        del: &mut Vec<(N::Bits, u8)>,
+        stats: &mut UpdateStats,
+    ) {
+        if !(std::sync::Arc::ptr_eq(&self.files, &new.files) && self.file_ids == new.file_ids) {
+            diff(&self.routes(), &new.routes(), set, del, stats);
+            return;
+        }
+        let mut touched: Vec<(N::Bits, u8)> = Vec::new();
+        let (mut small_set, mut small_del) = (Vec::new(), Vec::new());
+        diff(
+            &self.small,
+            &new.small,
+            &mut small_set,
+            &mut small_del,
+            &mut UpdateStats::default(),
+        );
+        touched.extend(small_set.iter().map(|r| (r.0, r.1)));
+        touched.extend(small_del);
+        touched.sort();
+        for key in touched {
+            match (self.value(key), new.value(key)) {
+                (None, Some(v)) => {
+                    set.push((key.0, key.1, v));
+                    stats.added += 1;
+                }
+                (Some(_), None) => {
+                    del.push(key);
+                    stats.removed += 1;
+                }
+                (Some(o), Some(v)) if o != v => {
+                    set.push((key.0, key.1, v));
+                    stats.changed += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 /// What an update did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UpdateStats {
@@ -140,18 +288,24 @@ struct Delta {
     rebuild: bool,
 }
 
-/// Deltas larger than this share of the table are applied by a rebuild
-/// (a full build takes ~30 ms for 900k routes, while patching runs at
-/// ~1M changes/s, so a rebuild wins past a few percent of the table).
+/// Deltas larger than this share of the table (plus [`REBUILD_FIXED`])
+/// are applied by a rebuild: a full build takes ~30 ms for 900k routes,
+/// while patching runs at ~1M changes/s, so a rebuild wins past a few
+/// percent of the table.
 const REBUILD_SHARE: usize = 32;
+
+/// Changes that are always patched: a build costs a few hundred
+/// microseconds even for a tiny table (the first levels are allocated and
+/// filled whole), as much as patching a few hundred prefixes.
+const REBUILD_FIXED: usize = 256;
 
 /// Owns the FIB contents across reloads.
 #[derive(Debug)]
 pub struct FibManager {
     ids: HashMap<SemTarget, u32>,
     sems: Vec<SemTarget>,
-    v4: Routes4,
-    v6: Routes6,
+    v4: Family<Ipv4Net>,
+    v6: Family<Ipv6Net>,
     /// The copy no worker reads, with the delta it still lacks.
     standby: Option<(Fib, Option<Delta>)>,
     /// Delta the previously active copy lacks, once it comes back.
@@ -172,19 +326,19 @@ impl FibManager {
         let mut m = FibManager {
             ids: HashMap::new(),
             sems: Vec::new(),
-            v4: Vec::new(),
-            v6: Vec::new(),
+            v4: Family::default(),
+            v6: Family::default(),
             standby: None,
             pending: None,
         };
         let (v4, v6) = m.desired(cfg, learned)?;
         let mut fib = Fib::empty(Vec::new());
         m.fill_tables(&mut fib, cfg, learned)?;
-        fib.v4 = Lpm4::from_routes(&v4).map_err(|source| FibBuildError::Lpm {
+        fib.v4 = Lpm4::from_routes(&v4.routes()).map_err(|source| FibBuildError::Lpm {
             family: "IPv4",
             source,
         })?;
-        fib.v6 = Lpm6::from_routes(&v6).map_err(|source| FibBuildError::Lpm {
+        fib.v6 = Lpm6::from_routes(&v6.routes()).map_err(|source| FibBuildError::Lpm {
             family: "IPv6",
             source,
         })?;
@@ -196,7 +350,7 @@ impl FibManager {
 
     /// Number of IPv4 and IPv6 routes (connected and local included).
     pub fn route_counts(&self) -> (usize, usize) {
-        (self.v4.len(), self.v6.len())
+        (self.v4.len, self.v6.len)
     }
 
     fn id_for(&mut self, sem: SemTarget) -> Result<u32, FibBuildError> {
@@ -217,7 +371,7 @@ impl FibManager {
         &mut self,
         cfg: &Config,
         learned: &NeighborTable,
-    ) -> Result<(Routes4, Routes6), FibBuildError> {
+    ) -> Result<(Family<Ipv4Net>, Family<Ipv6Net>), FibBuildError> {
         if cfg.ports.len() > usize::from(u16::MAX) {
             return Err(FibBuildError::TooManyPorts);
         }
@@ -235,11 +389,13 @@ impl FibManager {
         let set_id = |s: u32| set_ids.get(s as usize).copied().unwrap_or(0);
         let mut v4: Routes4 = cfg
             .routes_v4
+            .statics()
             .iter()
             .map(|(n, s)| (u32::from(n.network()), n.prefix_len(), set_id(*s)))
             .collect();
         let mut v6: Routes6 = cfg
             .routes_v6
+            .statics()
             .iter()
             .map(|(n, s)| (u128::from(n.network()), n.prefix_len(), set_id(*s)))
             .collect();
@@ -297,7 +453,19 @@ impl FibManager {
         }
         v4.extend(host4);
         v6.extend(host6);
-        Ok((dedup_last_wins(v4), dedup_last_wins(v6)))
+        let file_ids = |sets: &[u32]| sets.iter().map(|&s| set_id(s)).collect::<Vec<_>>();
+        Ok((
+            Family::new(
+                dedup_last_wins(v4),
+                cfg.routes_v4.file_routes().clone(),
+                file_ids(cfg.routes_v4.file_sets()),
+            ),
+            Family::new(
+                dedup_last_wins(v6),
+                cfg.routes_v6.file_routes().clone(),
+                file_ids(cfg.routes_v6.file_sets()),
+            ),
+        ))
     }
 
     /// Rebuilds targets, next hops, ECMP members and ports for `cfg`.
@@ -367,10 +535,12 @@ impl FibManager {
         let (v4, v6) = self.desired(cfg, learned)?;
         let mut delta = Delta::default();
         let mut stats = UpdateStats::default();
-        diff(&self.v4, &v4, &mut delta.set4, &mut delta.del4, &mut stats);
-        diff(&self.v6, &v6, &mut delta.set6, &mut delta.del6, &mut stats);
-        let total = v4.len() + v6.len() + self.v4.len() + self.v6.len();
-        delta.rebuild = stats.changes() * REBUILD_SHARE > total.max(1);
+        self.v4
+            .diff(&v4, &mut delta.set4, &mut delta.del4, &mut stats);
+        self.v6
+            .diff(&v6, &mut delta.set6, &mut delta.del6, &mut stats);
+        let total = v4.len + v6.len + self.v4.len + self.v6.len;
+        delta.rebuild = stats.changes() > REBUILD_FIXED + total / REBUILD_SHARE;
         stats.rebuilt = delta.rebuild;
 
         let mut fib = self.take_standby(publisher)?;
@@ -474,8 +644,8 @@ fn diff<A: Ord + Copy>(
 fn apply(
     fib: &mut Fib,
     d: &Delta,
-    v4: &[(u32, u8, u32)],
-    v6: &[(u128, u8, u32)],
+    v4: &Family<Ipv4Net>,
+    v6: &Family<Ipv6Net>,
 ) -> Result<(), FibBuildError> {
     let e4 = |source| FibBuildError::Lpm {
         family: "IPv4",
@@ -486,8 +656,8 @@ fn apply(
         source,
     };
     if d.rebuild {
-        fib.v4 = Lpm4::from_routes(v4).map_err(e4)?;
-        fib.v6 = Lpm6::from_routes(v6).map_err(e6)?;
+        fib.v4 = Lpm4::from_routes(&v4.routes()).map_err(e4)?;
+        fib.v6 = Lpm6::from_routes(&v6.routes()).map_err(e6)?;
         return Ok(());
     }
     for &(a, l) in &d.del4 {
@@ -541,6 +711,54 @@ mod tests {
     fn later_duplicates_win() {
         let r = dedup_last_wins(vec![(5u32, 8, 1), (1, 8, 2), (5, 8, 3)]);
         assert_eq!(r, vec![(1, 8, 2), (5, 8, 3)]);
+    }
+
+    /// The shortcut taken when the route files are shared (look only at
+    /// the small part's prefixes) gives the same delta as a full diff.
+    #[test]
+    fn shared_file_part_diff_equals_full_diff() {
+        let net = |s: &str| s.parse::<Ipv4Net>().unwrap();
+        let files: FileRoutes<Ipv4Net> = std::sync::Arc::new(vec![
+            (net("10.0.0.0/8"), 0),
+            (net("10.1.0.0/16"), 1),
+            (net("172.16.0.0/12"), 0),
+            (net("192.0.2.0/24"), 1),
+        ]);
+        let key = |s: &str| {
+            let n = net(s);
+            (u32::from(n.network()), n.prefix_len())
+        };
+        let r = |s: &str, v: u32| (key(s).0, key(s).1, v);
+        let old = Family::new(
+            vec![r("10.1.0.0/16", 9), r("198.51.100.0/24", 5)],
+            files.clone(),
+            vec![1, 2],
+        );
+        // Shadow a file route, stop shadowing another, change and remove
+        // statics, add one with the same value as the file route it hides.
+        let new = Family::new(
+            vec![
+                r("10.0.0.0/8", 7),
+                r("172.16.0.0/12", 1),
+                r("198.51.100.0/24", 6),
+                r("203.0.113.0/24", 5),
+            ],
+            files,
+            vec![1, 2],
+        );
+        assert_eq!((old.len, new.len), (5, 6));
+        let (mut set, mut del, mut st) = (Vec::new(), Vec::new(), UpdateStats::default());
+        old.diff(&new, &mut set, &mut del, &mut st);
+        let (mut fset, mut fdel, mut fst) = (Vec::new(), Vec::new(), UpdateStats::default());
+        diff(&old.routes(), &new.routes(), &mut fset, &mut fdel, &mut fst);
+        set.sort();
+        fset.sort();
+        assert_eq!((set, del), (fset, fdel));
+        assert_eq!(
+            (st.added, st.removed, st.changed),
+            (fst.added, fst.removed, fst.changed)
+        );
+        assert_eq!((fst.added, fst.removed, fst.changed), (1, 0, 3));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use silkroute_config::{Config, ConfigErrors};
+use silkroute_config::{Config, ConfigErrors, LoadOptions, RouteFileCache};
 use silkroute_router::buf::HeapPool;
 use silkroute_router::counters::{SharedCounters, WorkerCounters};
 use silkroute_router::exception::{self, ControlRings};
@@ -35,6 +35,20 @@ pub struct RunOptions {
     pub inject_slots: usize,
     /// Pin workers to their configured cores.
     pub pin: bool,
+    /// Route files read by the last load, reused by reloads while they are
+    /// unchanged. Load the initial config through it too
+    /// ([`RunOptions::load_options`]) so that the first reload finds it.
+    pub route_cache: Arc<RouteFileCache>,
+}
+
+impl RunOptions {
+    /// Config load options that share this run's route-file cache.
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            route_cache: Some(Arc::clone(&self.route_cache)),
+            ..LoadOptions::default()
+        }
+    }
 }
 
 impl Default for RunOptions {
@@ -46,6 +60,7 @@ impl Default for RunOptions {
             exception_slots: exception::EXCEPTION_RING_SLOTS,
             inject_slots: exception::INJECT_RING_SLOTS,
             pin: true,
+            route_cache: Arc::default(),
         }
     }
 }
@@ -142,6 +157,7 @@ pub struct Router {
     pub(crate) telemetry: Arc<Telemetry>,
     started: Instant,
     watched: Vec<(PathBuf, Option<(SystemTime, u64)>)>,
+    load_options: LoadOptions,
     /// The other ends of memory ports, by port name.
     pub memory_peers: HashMap<String, MemoryPeer>,
 }
@@ -280,6 +296,7 @@ impl Router {
         );
         let mut router = Router {
             watched: Vec::new(),
+            load_options: opts.load_options(),
             config,
             manager,
             publisher,
@@ -472,7 +489,8 @@ impl Router {
     }
 
     fn reload_inner(&mut self, start: Instant) -> Result<ReloadReport, ReloadError> {
-        let new = Config::load(&self.config.path).map_err(ReloadError::Invalid)?;
+        let new = Config::load_with(&self.config.path, &self.load_options)
+            .map_err(ReloadError::Invalid)?;
         let load = start.elapsed();
         if let Some(why) = restart_needed(&self.config, &new) {
             return Err(ReloadError::RestartNeeded(why));

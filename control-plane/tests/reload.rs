@@ -281,3 +281,62 @@ fn watched_config_and_route_files_reload_on_change() {
     assert_ne!(fib.v4.get(u32::from_be_bytes([10, 0, 0, 0]), 9), None);
     assert_eq!(fib.v4.get(u32::from_be_bytes([10, 0, 0, 0]), 8), None);
 }
+
+/// A reload reuses route files that did not change (the running and the
+/// new config share one merged table), and still sees a file rewritten
+/// with the same size and modification time.
+#[test]
+fn unchanged_route_files_are_reused_and_rewrites_are_seen() {
+    let dir = TempDir::new("reload-route-cache");
+    let cfg_path = dir.0.join("router.yaml");
+    let routes = dir.0.join("routes.txt");
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let write_routes = |text: &str| {
+        std::fs::write(&routes, text).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&routes)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    };
+    write_routes("100.64.0.0/24\n");
+    let text = |via: &str| {
+        config_text(via, false, None).replace(
+            "workers:",
+            "route_files:\n  - { path: routes.txt, via: 198.51.100.2 }\nworkers:",
+        )
+    };
+    write(&cfg_path, &text("198.51.100.2"));
+    let opts = RunOptions {
+        pin: false,
+        ..RunOptions::default()
+    };
+    let mut router = Router::start(
+        Config::load_with(&cfg_path, &opts.load_options()).unwrap(),
+        &opts,
+    )
+    .unwrap();
+    let first = Arc::clone(router.config().routes_v4.file_routes());
+    assert_eq!(first.len(), 1);
+
+    // A static route changes, the route file does not: shared, and only
+    // that prefix reaches the FIB.
+    write(&cfg_path, &text("198.51.100.3"));
+    let report = router.reload().unwrap();
+    assert!(Arc::ptr_eq(&first, router.config().routes_v4.file_routes()));
+    assert_eq!(report.update.changes(), 1, "{:?}", report.update);
+
+    // Same size, same modification time, new content: read again.
+    thread::sleep(Duration::from_millis(50));
+    write_routes("100.65.0.0/24\n");
+    router.reload().unwrap();
+    assert!(!Arc::ptr_eq(
+        &first,
+        router.config().routes_v4.file_routes()
+    ));
+    let fib = router.fib();
+    assert_ne!(fib.v4.get(u32::from_be_bytes([100, 65, 0, 0]), 24), None);
+    assert_eq!(fib.v4.get(u32::from_be_bytes([100, 64, 0, 0]), 24), None);
+    let _ = router.stop();
+}

@@ -23,6 +23,7 @@ mod model;
 mod raw;
 mod route_file;
 mod schema;
+mod table;
 mod types;
 mod validate;
 
@@ -40,6 +41,7 @@ pub use route_file::{
     parse_ipv4_bytes, parse_prefix_bytes, parse_route_file, parse_route_text, read_route_file,
     Prefix, PrefixError, RouteFile, MAX_ERRORS_PER_FILE,
 };
+pub use table::{FileRoutes, RouteFileCache, RoutePrefix, RouteTable};
 pub use types::{MacAddr, MacParseError, Name, MAX_NAME_LEN};
 pub use validate::{
     cpu_count, LoadOptions, DEFAULT_FRAME_SIZE, DEFAULT_MTU, DEFAULT_RING_FRAMES,

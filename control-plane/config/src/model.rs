@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::Deserialize;
 
+use crate::table::RouteTable;
 use crate::types::{MacAddr, Name};
 
 /// Log verbosity (`log_level`).
@@ -71,12 +72,12 @@ pub struct Config {
     /// Interned next-hop sets; routes refer to them by index. Each set is sorted and has no
     /// duplicates, and all its members are of one address family.
     pub next_hop_sets: Vec<NextHopSet>,
-    /// IPv4 routes: static routes and route files merged, sorted by (network, length), one entry
-    /// per prefix. A static route wins over a route-file route for the same prefix; between route
-    /// files the first listed file wins.
-    pub routes_v4: Vec<(Ipv4Net, u32)>,
+    /// IPv4 routes: static routes and route files, one per prefix ([`RouteTable::iter`] yields
+    /// them merged, sorted by (network, length)). A static route wins over a route-file route
+    /// for the same prefix; between route files the first listed file wins.
+    pub routes_v4: RouteTable<Ipv4Net>,
     /// IPv6 routes, same rules as `routes_v4`.
-    pub routes_v6: Vec<(Ipv6Net, u32)>,
+    pub routes_v6: RouteTable<Ipv6Net>,
     /// Workers, in file order.
     pub workers: Vec<WorkerConfig>,
     /// Where the routes came from.

@@ -7,7 +7,7 @@ use std::path::Path;
 use silkroute_config::{Config, ConfigErrors, Driver, LoadOptions, XdpMode, XdpZeroCopy};
 
 fn load(yaml: &str) -> Result<Config, ConfigErrors> {
-    Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions { cpu_count: 2 })
+    Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions::with_cpu_count(2))
 }
 
 fn error_text(yaml: &str) -> String {

@@ -192,7 +192,7 @@ const CASES: &[Case] = &[
 
 fn load(yaml: &str) -> Result<Config, ConfigErrors> {
     let path = fixture_dir().join("c.yaml");
-    Config::from_str_with(yaml, &path, &LoadOptions { cpu_count: 2 })
+    Config::from_str_with(yaml, &path, &LoadOptions::with_cpu_count(2))
 }
 
 #[test]

@@ -32,7 +32,7 @@ fn set(hops: &[NextHop]) -> NextHopSet {
 fn full_example_parses_into_the_expected_model() {
     let path = data("full.yaml");
     let dir = path.parent().unwrap();
-    let opts = LoadOptions { cpu_count: 4 };
+    let opts = LoadOptions::with_cpu_count(4);
     let config = match Config::load_with(&path, &opts) {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
@@ -114,17 +114,17 @@ fn full_example_parses_into_the_expected_model() {
             set(&[hop("192.0.2.2", 0), hop("192.0.2.3", 0)]),
             set(&[hop("2001:db8:2::2", 2)]),
         ],
-        routes_v4: vec![
+        routes_v4: RouteTable::from_statics(vec![
             ("10.0.0.0/8".parse().unwrap(), 0), // static beats routes-v4.txt
             ("100.64.0.0/10".parse().unwrap(), 3), // first file beats the second
             ("172.16.0.0/12".parse().unwrap(), 3),
             ("198.51.100.0/24".parse().unwrap(), 0),
             ("203.0.113.0/24".parse().unwrap(), 1),
-        ],
-        routes_v6: vec![
+        ]),
+        routes_v6: RouteTable::from_statics(vec![
             ("2001:db8:99::/48".parse().unwrap(), 2), // static beats routes-mixed.txt.gz
             ("2001:db8:aa::/48".parse().unwrap(), 4),
-        ],
+        ]),
         workers: vec![
             WorkerConfig {
                 core: 0,
@@ -156,7 +156,7 @@ fn defaults_apply() {
     let yaml =
         "ports:\n  - { name: m, driver: { memory: {} } }\nworkers:\n  - { core: 0, rx: [m] }\n";
     let c =
-        Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions { cpu_count: 1 }).unwrap();
+        Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions::with_cpu_count(1)).unwrap();
     assert_eq!(c.log_level, LogLevel::Info);
     assert_eq!(
         c.ports[0].driver,
@@ -172,7 +172,7 @@ fn defaults_apply() {
 fn af_packet_ports_have_one_rx_queue_and_ring_defaults() {
     let yaml = "ports:\n  - { name: a, driver: { af_packet: { interface: veth0 } } }\n  - { name: b, driver: { af_packet: { interface: eth1, ring_frames: 256, frame_size: 4096 } } }\nworkers:\n  - { core: 0, rx: [a, b] }\n";
     let c =
-        Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions { cpu_count: 1 }).unwrap();
+        Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions::with_cpu_count(1)).unwrap();
     assert_eq!(
         c.ports[0].driver,
         Driver::AfPacket {
@@ -195,7 +195,7 @@ fn af_packet_ports_have_one_rx_queue_and_ring_defaults() {
     // Queue 1 does not exist.
     let yaml = "ports:\n  - { name: a, driver: { af_packet: { interface: veth0 } } }\nworkers:\n  - { core: 0, rx: [a, a/1] }\n";
     assert!(
-        Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions { cpu_count: 1 }).is_err()
+        Config::from_str_with(yaml, Path::new("x.yaml"), &LoadOptions::with_cpu_count(1)).is_err()
     );
 }
 

@@ -115,7 +115,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Run { config, no_pin } => {
-            let cfg = match Config::load(&config) {
+            let opts = RunOptions {
+                pin: !no_pin,
+                ..RunOptions::default()
+            };
+            let cfg = match Config::load_with(&config, &opts.load_options()) {
                 Ok(cfg) => cfg,
                 Err(errors) => {
                     init_logging("info");
@@ -134,10 +138,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             signal_hook::flag::register(signal_hook::consts::SIGHUP, Arc::clone(&reload))
                 .context("installing the SIGHUP handler")?;
-            let opts = RunOptions {
-                pin: !no_pin,
-                ..RunOptions::default()
-            };
             let socket_path = cfg
                 .control
                 .socket

@@ -19,7 +19,7 @@ use crate::types::{MacAddr, Name};
 mod routes;
 mod workers;
 
-use routes::merge;
+use crate::table::RouteTable;
 
 /// Smallest MTU: every IPv4 host must accept a 68-byte datagram (RFC 791).
 pub const MIN_MTU: u64 = 68;
@@ -56,16 +56,30 @@ pub const MAX_FRAME_SIZE: u64 = 65536;
 pub const DEFAULT_FRAME_SIZE: u32 = 2048;
 
 /// Options for a load that are facts about the machine rather than the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Number of CPUs; worker cores must be below it. Default: [`cpu_count`].
     pub cpu_count: usize,
+    /// Reuse route files unchanged since the last load through this cache (a running router
+    /// keeps one across reloads). Default: none, every load reads every file.
+    pub route_cache: Option<std::sync::Arc<crate::table::RouteFileCache>>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         LoadOptions {
             cpu_count: cpu_count(),
+            route_cache: None,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Options for a machine with `cpus` CPUs and no route-file cache.
+    pub fn with_cpu_count(cpus: usize) -> Self {
+        LoadOptions {
+            cpu_count: cpus,
+            route_cache: None,
         }
     }
 }
@@ -105,6 +119,7 @@ pub(crate) fn load_text(
     let raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))?;
     let mut v = Validator {
         file: path,
+        route_cache: opts.route_cache.as_deref(),
         text,
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         errors: Vec::new(),
@@ -151,6 +166,7 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> ConfigError {
 
 struct Validator<'a> {
     file: &'a Path,
+    route_cache: Option<&'a crate::table::RouteFileCache>,
     text: &'a str,
     dir: PathBuf,
     /// Errors in the config file (sorted by position at the end).
@@ -188,14 +204,10 @@ impl Validator<'_> {
         let mut static_v6: Vec<(Ipv6Net, u32)> = Vec::new();
         self.static_routes(&raw.routes, &mut static_v4, &mut static_v6);
         let stats_static = static_v4.len() + static_v6.len();
-        let (file_v4, file_v6) = self.route_files(&raw.route_files);
-        let file_routes = file_v4.len() + file_v6.len();
-        let routes_v4 = merge(static_v4, file_v4, |n| {
-            (u32::from(n.network()), n.prefix_len())
-        });
-        let routes_v6 = merge(static_v6, file_v6, |n| {
-            (u128::from(n.network()), n.prefix_len())
-        });
+        let (files, sets4, sets6) = self.route_files(&raw.route_files);
+        let file_routes: usize = files.facts.iter().map(|f| f.count_v4 + f.count_v6).sum();
+        let routes_v4 = RouteTable::new(static_v4, files.v4, sets4);
+        let routes_v6 = RouteTable::new(static_v6, files.v6, sets6);
         let shadowed = stats_static + file_routes - routes_v4.len() - routes_v6.len();
         let workers = self.workers(raw.workers.as_ref(), &raw.ports);
         let control = self.control(raw.control.as_ref());
@@ -788,28 +800,5 @@ mod tests {
         ] {
             assert!(parse_interface_address(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn merge_prefers_earlier_entries() {
-        let n = |s: &str| s.parse::<Ipv4Net>().unwrap();
-        let merged = merge(
-            vec![(n("10.0.0.0/8"), 0)],
-            vec![
-                (n("10.0.0.0/16"), 1),
-                (n("10.0.0.0/8"), 1),
-                (n("9.0.0.0/8"), 2),
-                (n("9.0.0.0/8"), 3),
-            ],
-            |p| (u32::from(p.network()), p.prefix_len()),
-        );
-        assert_eq!(
-            merged,
-            vec![
-                (n("9.0.0.0/8"), 2),
-                (n("10.0.0.0/8"), 0),
-                (n("10.0.0.0/16"), 1)
-            ]
-        );
     }
 }

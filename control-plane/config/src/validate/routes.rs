@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde_saphyr::{Location, Spanned};
@@ -11,7 +12,8 @@ use super::{pos, Validator, MAX_ECMP};
 use crate::error::{ConfigError, ConfigErrorKind as K};
 use crate::model::*;
 use crate::raw::*;
-use crate::route_file::{parse_prefix_bytes, parse_route_file, Prefix};
+use crate::route_file::{parse_prefix_bytes, parse_route_file, Prefix, RouteFile};
+use crate::table::{merge_files, FileFacts, LoadedFiles, RouteFileCache};
 
 /// Routes of one family with their next-hop set index.
 pub(super) type Routes<N> = Vec<(N, u32)>;
@@ -154,13 +156,18 @@ impl Validator<'_> {
         }
     }
 
-    /// Loads each route file with its `via`; returns the file routes in file order.
+    /// Resolves each route file's `via` and reads the files (or reuses an unchanged earlier
+    /// read from the [`RouteFileCache`]); returns the merged file routes and each file's next-hop
+    /// set per family (0 where the file has no `via` of that family: such a file may then have
+    /// no route of that family either, which is reported).
     pub(super) fn route_files(
         &mut self,
         raw: &[RawRouteFile],
-    ) -> (Routes<Ipv4Net>, Routes<Ipv6Net>) {
-        let mut v4 = Vec::new();
-        let mut v6 = Vec::new();
+    ) -> (LoadedFiles, Vec<u32>, Vec<u32>) {
+        let mut sets4 = Vec::with_capacity(raw.len());
+        let mut sets6 = Vec::with_capacity(raw.len());
+        let mut paths = Vec::with_capacity(raw.len());
+        let mut has = Vec::with_capacity(raw.len());
         for rf in raw {
             let members = self.via(&rf.via);
             let (m4, m6): (Vec<_>, Vec<_>) = members.into_iter().partition(|(a, _)| a.is_ipv4());
@@ -174,10 +181,42 @@ impl Validator<'_> {
             } else {
                 self.next_hop_set(&m6)
             };
-            let path = self.resolve(&rf.path.value);
-            let file = match parse_route_file(&path) {
-                Ok(f) => f,
+            sets4.push(set4.unwrap_or(0));
+            sets6.push(set6.unwrap_or(0));
+            let all_parsed = matches!(&rf.via.value, Via::One(_))
+                || matches!(&rf.via.value, Via::Many(v) if !v.is_empty());
+            has.push((m4.is_empty() && all_parsed, m6.is_empty() && all_parsed));
+            paths.push(self.resolve(&rf.path.value));
+        }
+        let cached = self.route_cache.and_then(|c| c.get(&paths));
+        let files = match cached {
+            Some(files) => files,
+            None => self.read_route_files(raw, &paths),
+        };
+        for (facts, (no_v4_via, no_v6_via)) in files.facts.iter().zip(has) {
+            if let (Some((line, first)), true) = (&facts.first_v4, no_v4_via) {
+                self.family_error(&facts.path, *line, "IPv4", first.clone());
+            }
+            if let (Some((line, first)), true) = (&facts.first_v6, no_v6_via) {
+                self.family_error(&facts.path, *line, "IPv6", first.clone());
+            }
+        }
+        (files, sets4, sets6)
+    }
+
+    /// Reads and merges the route files; remembers a clean read in the cache.
+    fn read_route_files(&mut self, raw: &[RawRouteFile], paths: &[PathBuf]) -> LoadedFiles {
+        let stamps = self.route_cache.and_then(|_| RouteFileCache::stamps(paths));
+        let mut parsed = Vec::with_capacity(paths.len());
+        let mut clean = true;
+        for (rf, path) in raw.iter().zip(paths) {
+            match parse_route_file(path) {
+                Ok(f) => {
+                    tracing::debug!(path = %path.display(), v4 = f.v4.len(), v6 = f.v6.len(), "route file loaded");
+                    parsed.push(f);
+                }
                 Err(errs) => {
+                    clean = false;
                     for e in errs.0 {
                         if e.line == 0 {
                             // The file itself is missing or unreadable: point at `path`.
@@ -192,67 +231,32 @@ impl Validator<'_> {
                             self.file_errors.push(e);
                         }
                     }
-                    continue;
+                    // Keeps file indices aligned; its routes are not used (the load fails).
+                    parsed.push(RouteFile::default());
                 }
-            };
-            tracing::debug!(path = %path.display(), v4 = file.v4.len(), v6 = file.v6.len(), "route file loaded");
-            let all_parsed = matches!(&rf.via.value, Via::One(_))
-                || matches!(&rf.via.value, Via::Many(v) if !v.is_empty());
-            if let (Some(line), true) = (file.first_v4_line, m4.is_empty() && all_parsed) {
-                self.family_error(
-                    &file.path,
-                    line,
-                    "IPv4",
-                    file.v4.first().map(ToString::to_string),
-                );
-            }
-            if let (Some(line), true) = (file.first_v6_line, m6.is_empty() && all_parsed) {
-                self.family_error(
-                    &file.path,
-                    line,
-                    "IPv6",
-                    file.v6.first().map(ToString::to_string),
-                );
-            }
-            if let Some(s) = set4 {
-                v4.extend(file.v4.iter().map(|&n| (n, s)));
-            }
-            if let Some(s) = set6 {
-                v6.extend(file.v6.iter().map(|&n| (n, s)));
             }
         }
-        (v4, v6)
+        let files = LoadedFiles {
+            facts: parsed.iter().map(FileFacts::of).collect(),
+            v4: Arc::new(merge_files(
+                (0u32..).zip(parsed.iter().map(|f| f.v4.iter().copied())),
+            )),
+            v6: Arc::new(merge_files(
+                (0u32..).zip(parsed.iter().map(|f| f.v6.iter().copied())),
+            )),
+        };
+        if let (Some(cache), Some((stamps, read_at)), true) = (self.route_cache, stamps, clean) {
+            cache.put(stamps, read_at, &files);
+        }
+        files
     }
 
-    fn family_error(
-        &mut self,
-        file: &Path,
-        line: usize,
-        family: &'static str,
-        prefix: Option<String>,
-    ) {
+    fn family_error(&mut self, file: &Path, line: usize, family: &'static str, prefix: String) {
         self.file_errors.push(ConfigError::new(
             file,
             line,
             1,
-            K::RouteFileFamily {
-                family,
-                prefix: prefix.unwrap_or_default(),
-            },
+            K::RouteFileFamily { family, prefix },
         ));
     }
-}
-
-/// Statics first, then file routes, stable-sorted by (network, length); the first entry for a
-/// prefix wins, so statics beat files and earlier files beat later ones.
-pub(super) fn merge<N: Copy, K: Ord>(
-    mut first: Vec<(N, u32)>,
-    then: Vec<(N, u32)>,
-    key: impl Fn(&N) -> K,
-) -> Vec<(N, u32)> {
-    first.reserve(then.len());
-    first.extend(then);
-    first.sort_by_key(|(n, _)| key(n));
-    first.dedup_by(|later, earlier| key(&later.0) == key(&earlier.0));
-    first
 }
