@@ -164,30 +164,25 @@ fn main() -> anyhow::Result<()> {
     }
     let routes = keys::load(&args.routes)?;
     let src_port = |i: usize| UDP_SRC_PORT_BASE + (i % usize::from(args.flows)) as u16;
-    let (n_routes, frames): (usize, Vec<Vec<u8>>) = match (args.family, args.src_ip) {
-        (Family::Ipv4, IpAddr::V4(src)) => {
-            if routes.v4.is_empty() {
-                bail!("{}: no IPv4 routes", args.routes.display());
-            }
+    let (n_routes, frames) = match (args.family, args.src_ip) {
+        (Family::Ipv4, IpAddr::V4(src)) if !routes.v4.is_empty() => {
             let dsts = keys::keys_v4(&routes.v4, args.frames, args.seed).matched;
-            let frames = dsts
-                .iter()
-                .enumerate()
-                .map(|(i, d)| frame_v4(&args, src, Ipv4Addr::from(*d), src_port(i)))
-                .collect();
-            (routes.v4.len(), frames)
+            let frame = |(i, d): (usize, &u32)| frame_v4(&args, src, (*d).into(), src_port(i));
+            (
+                routes.v4.len(),
+                dsts.iter().enumerate().map(frame).collect(),
+            )
         }
-        (Family::Ipv6, IpAddr::V6(src)) => {
-            if routes.v6.is_empty() {
-                bail!("{}: no IPv6 routes", args.routes.display());
-            }
+        (Family::Ipv6, IpAddr::V6(src)) if !routes.v6.is_empty() => {
             let dsts = keys::keys_v6(&routes.v6, args.frames, args.seed).matched;
-            let frames = dsts
-                .iter()
-                .enumerate()
-                .map(|(i, d)| frame_v6(&args, src, Ipv6Addr::from(*d), src_port(i)))
-                .collect();
-            (routes.v6.len(), frames)
+            let frame = |(i, d): (usize, &u128)| frame_v6(&args, src, (*d).into(), src_port(i));
+            (
+                routes.v6.len(),
+                dsts.iter().enumerate().map(frame).collect::<Vec<_>>(),
+            )
+        }
+        (family @ Family::Ipv4, IpAddr::V4(_)) | (family @ Family::Ipv6, IpAddr::V6(_)) => {
+            bail!("{}: no {} routes", args.routes.display(), family.as_str())
         }
         (family, src) => bail!("--src-ip {src} is not of family {}", family.as_str()),
     };
