@@ -17,7 +17,9 @@
 #   start-up and replays it from memory for ever (one 60-byte memcpy per
 #   frame); with no tx_pcap its transmit side counts and frees each mbuf
 #   (the cheapest sink; DPDK's "tx drop" mode). Both programs get the
-#   same two vdev strings.
+#   same two vdev strings. The RX queue's mempool must hold the whole
+#   capture (FRAMES mbufs per port on top of the descriptors), or the vdev
+#   refuses to start.
 # - Cores: EAL -l 0,1, main lcore 0 (control threads, this script's
 #   sampling), one forwarding lcore 1: testpmd --nb-cores=1, silkroute one
 #   worker on core 1 polling both ports.
@@ -27,9 +29,13 @@
 #   after start-up, SECONDS apart, divided by the wall time between the
 #   reads: testpmd's through DPDK telemetry (/ethdev/stats opackets),
 #   silkroute's from its metrics (silkroute_port_tx_packets_total minus
-#   silkroute_port_injected_packets_total). A silkroute run that does not
-#   start, forwards nothing, or drops more than 1% of what it receives
-#   fails the script; no figure is printed for it.
+#   silkroute_port_injected_packets_total; where its EAL has a telemetry
+#   socket, the ports' own counters are read too and shown on stderr).
+#   cpu = CPU-seconds per second the process got in the window (1.00: the
+#   forwarding core to itself); mpps_per_cpu = the rate per CPU-second,
+#   steadier when other work preempts the forwarder. A silkroute run that
+#   does not start, forwards nothing, or drops more than 1% of what it
+#   receives fails the script; no figure is printed for it.
 # - Hugepages: HUGEPAGES (default 1024) 2 MiB pages are reserved through
 #   /sys/kernel/mm/hugepages for the hugepage runs and a private hugetlbfs
 #   is mounted; both are undone on exit, also on failure.
@@ -38,8 +44,8 @@
 # after the build). Environment: FRAMES, HUGEPAGES, WARMUP, and
 # TESTPMD_ONLY=1 to measure only testpmd (no silkroute build needed).
 # Prints, per family and hugepage setting:
-#   RESULT testpmd family=ipv4 hugepages=yes mpps=...
-#   RESULT silkroute family=ipv4 hugepages=yes mpps=... ratio_vs_testpmd=...
+#   RESULT testpmd family=ipv4 hugepages=yes mpps=... cpu=... mpps_per_cpu=...
+#   RESULT silkroute family=ipv4 hugepages=yes mpps=... ratio_vs_testpmd=... cpu=... mpps_per_cpu=...
 # Needs dpdk-testpmd (Debian package dpdk-dev), libdpdk-dev, curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,8 +107,7 @@ METRICS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1"
 stop() {
     [ -n "$PID" ] || return 0
     kill -"$1" "$PID" 2>/dev/null || true
-    local i
-    for i in $(seq 150); do
+    for _ in $(seq 150); do
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.1
     done
@@ -148,8 +153,8 @@ reserve_hugepages() {
 
 # ---------------------------------------------------------------- captures
 # Port k's frames come from a host on its subnet, to its interface MAC.
-MAC0=02:00:00:00:00:01 MAC1=02:00:00:00:00:02
-HOST_MAC0=02:aa:00:00:00:0a HOST_MAC1=02:bb:00:00:00:0a
+PORT_MAC=(02:00:00:00:00:01 02:00:00:00:00:02)
+HOST_MAC=(02:aa:00:00:00:0a 02:bb:00:00:00:0a)
 NH_MAC=02:bb:00:00:00:02
 declare -A SRC_IP=([ipv4-0]=192.0.2.10 [ipv4-1]=198.51.100.10
     [ipv6-0]=2001:db8:0:1::10 [ipv6-1]=2001:db8:0:2::10)
@@ -157,9 +162,8 @@ declare -A NEXT_HOP=([ipv4]=198.51.100.2 [ipv6]=2001:db8:0:2::2)
 
 for family in ipv4 ipv6; do
     for p in 0 1; do
-        mac=MAC$p host=HOST_MAC$p
         "$CAPGEN" --family "$family" --routes "$DATA/bgp-$family.txt.gz" --frames "$FRAMES" \
-            --dst-mac "${!mac}" --src-mac "${!host}" --src-ip "${SRC_IP[$family-$p]}" \
+            --dst-mac "${PORT_MAC[$p]}" --src-mac "${HOST_MAC[$p]}" --src-ip "${SRC_IP[$family-$p]}" \
             --seed $((p + 1)) --out "$WORK/$family-p$p.pcap" >&2
     done
 done
@@ -177,12 +181,10 @@ cpu_ticks() {
     sed 's/.*) //' /proc/"$PID"/stat | awk '{ print $12 + $13 }'
 }
 
-# "<packets> <time> <cpu ticks>": packets both ports transmitted so far
-# (testpmd, through its telemetry socket $1).
-sample_testpmd() {
-    local ticks
-    ticks=$(cpu_ticks)
-    python3 - "$1" "$ticks" <<'EOF'
+# "<packets> <time>": packets the ports of the DPDK process behind the
+# telemetry socket $1 transmitted so far (/ethdev/stats opackets, summed).
+pmd_tx() {
+    python3 - "$1" <<'EOF'
 import json, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(sys.argv[1])
@@ -193,22 +195,32 @@ def ask(cmd):
 ports = ask("/ethdev/list")["/ethdev/list"]
 now = time.time()
 tx = sum(ask(f"/ethdev/stats,{p}")["/ethdev/stats"]["opackets"] for p in ports)
-print(tx, f"{now:.6f}", sys.argv[2])
+print(tx, f"{now:.6f}")
 EOF
 }
 
-# "<forwarded> <time> <cpu ticks> <received> <dropped>" from silkroute's
-# metrics.
+# "<packets> <time> <cpu ticks>" of testpmd (telemetry socket $1).
+sample_testpmd() {
+    local ticks
+    ticks=$(cpu_ticks)
+    echo "$(pmd_tx "$1") $ticks"
+}
+
+# "<forwarded> <time> <cpu ticks> <received> <dropped> <pmd packets>
+# <pmd time>" of silkroute: its metrics, then, where the EAL's telemetry
+# socket $1 exists, the ports' own transmit counters ("- -" otherwise).
 sample_silkroute() {
-    local now ticks
+    local now ticks m pmd="- -"
     ticks=$(cpu_ticks)
     now=$(date +%s.%N)
-    curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v t="$now" -v k="$ticks" '
+    m=$(curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v t="$now" -v k="$ticks" '
         /^silkroute_port_tx_packets_total/ { tx += $NF }
         /^silkroute_port_injected_packets_total/ { inj += $NF }
         /^silkroute_port_rx_packets_total/ { rx += $NF }
         /^silkroute_port_dropped_packets_total/ { drop += $NF }
-        END { printf "%.0f %s %s %.0f %.0f\n", tx - inj, t, k, rx, drop }'
+        END { printf "%.0f %s %s %.0f %.0f\n", tx - inj, t, k, rx, drop }')
+    if [ -S "$1" ]; then pmd=$(pmd_tx "$1"); fi
+    echo "$m $pmd"
 }
 
 # Waits WARMUP, samples with "$@", waits SECONDS_PER_RUN, samples again;
@@ -233,8 +245,7 @@ mpps() {
 
 # Waits up to $2 seconds for $1 to appear in the log $3 while $PID lives.
 wait_for() {
-    local i
-    for i in $(seq $(($2 * 10))); do
+    for _ in $(seq $(($2 * 10))); do
         grep -qs "$1" "$3" && return 0
         kill -0 "$PID" 2>/dev/null || { tail -30 "$3" >&2; die "$4 exited during start-up"; }
         sleep 0.1
@@ -299,8 +310,8 @@ ports:
     driver:
       dpdk: { device: net_pcap1, rx_queues: 1, tx_queues: 1, rx_descriptors: $DESCRIPTORS, tx_descriptors: $DESCRIPTORS, rss: false, promiscuous: false }
 interfaces:
-  - { name: eth0, port: p0, mac: $MAC0, addresses: [192.0.2.1/24, "2001:db8:0:1::1/64"] }
-  - { name: eth1, port: p1, mac: $MAC1, addresses: [198.51.100.1/24, "2001:db8:0:2::1/64"] }
+  - { name: eth0, port: p0, mac: ${PORT_MAC[0]}, addresses: [192.0.2.1/24, "2001:db8:0:1::1/64"] }
+  - { name: eth1, port: p1, mac: ${PORT_MAC[1]}, addresses: [198.51.100.1/24, "2001:db8:0:2::1/64"] }
 neighbors:
   - { address: ${NEXT_HOP[ipv4]}, mac: $NH_MAC }
   - { address: "${NEXT_HOP[ipv6]}", mac: $NH_MAC }
@@ -320,7 +331,7 @@ run_silkroute() { # $1 = family, $2 = hugepages yes/no
     PID=$!
     wait_for "router started" 120 "$log" silkroute
     curl -sf -o /dev/null "http://127.0.0.1:$METRICS_PORT/metrics" || die "silkroute: no metrics on 127.0.0.1:$METRICS_PORT"
-    window sample_silkroute
+    window sample_silkroute "/var/run/dpdk/$TAG-silkroute-$1-$2/dpdk_telemetry.v2"
     stop TERM
     grep -E "^received" "$out" >&2 || echo "dpdk-vdev: silkroute printed no summary" >&2
     local rate cpu per_cpu rx drop fwd
@@ -328,6 +339,10 @@ run_silkroute() { # $1 = family, $2 = hugepages yes/no
     read -r fwd rx drop < <(awk -v a="$A" -v b="$B" 'BEGIN { split(a, x, " "); split(b, y, " ");
         print y[1] - x[1], y[4] - x[4], y[5] - x[5] }')
     echo "silkroute $1 hugepages=$2: in the window received $rx, forwarded $fwd, dropped $drop" >&2
+    # The same window through the ports' own counters, as testpmd is read.
+    awk -v a="$A" -v b="$B" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        if (x[6] == "-" || y[6] == "-") print "silkroute: no DPDK telemetry socket; metrics only";
+        else printf "silkroute: ports transmitted %.3f Mpps by their DPDK counters\n", (y[6] - x[6]) / (y[7] - x[7]) / 1e6 }' >&2
     [ "$fwd" -gt 0 ] || { cat "$out" >&2; die "silkroute ($1, hugepages=$2) forwarded nothing"; }
     awk -v d="$drop" -v r="$rx" -v m="$MAX_DROP_SHARE" 'BEGIN { exit !(d <= m * r) }' ||
         { cat "$out" >&2; die "silkroute ($1, hugepages=$2) dropped $drop of $rx frames (see the drop reasons above)"; }
