@@ -210,3 +210,75 @@ fn main() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(family: &str, src: &str) -> Args {
+        Args::parse_from([
+            "bgp-capture",
+            "--family",
+            family,
+            "--routes",
+            "unused",
+            "--dst-mac",
+            "02:00:00:00:00:01",
+            "--src-mac",
+            "02:aa:00:00:00:0a",
+            "--src-ip",
+            src,
+            "--out",
+            "unused",
+        ])
+    }
+
+    /// The UDP checksum over pseudo-header and datagram verifies (sums to
+    /// all ones, RFC 1071).
+    fn udp_verifies(pseudo: u32, udp: &[u8]) -> bool {
+        checksum::add(pseudo, checksum::sum(udp)) == 0xffff
+    }
+
+    #[test]
+    fn ipv4_frame_is_64_bytes_on_the_wire_and_valid() {
+        let a = args("ipv4", "192.0.2.10");
+        let (src, dst) = (Ipv4Addr::new(192, 0, 2, 10), Ipv4Addr::new(203, 0, 113, 7));
+        let f = frame_v4(&a, src, dst, 1030);
+        assert_eq!(f.len() + 4, 64);
+        let eth = EthernetFrame::new_checked(&f[..]).unwrap();
+        assert_eq!(eth.dst(), a.dst_mac);
+        assert_eq!(eth.src(), a.src_mac);
+        assert_eq!(eth.ethertype(), ETHERTYPE_IPV4);
+        let ip = Ipv4Packet::new_checked(&f[ethernet::HEADER_LEN..]).unwrap();
+        assert!(ip.verify_checksum());
+        assert_eq!((ip.src_addr(), ip.dst_addr(), ip.ttl()), (src, dst, 64));
+        assert_eq!(usize::from(ip.total_len()), f.len() - ethernet::HEADER_LEN);
+        let udp = ip.payload();
+        assert_eq!(&udp[0..4], &[0x04, 0x06, 0x00, 0x09]);
+        let pseudo = checksum::pseudo_header_v4(src, dst, PROTO_UDP, udp.len() as u16);
+        assert!(udp_verifies(pseudo, udp));
+    }
+
+    #[test]
+    fn ipv6_frame_is_the_smallest_udp_frame_and_valid() {
+        let a = args("ipv6", "2001:db8::10");
+        let src: Ipv6Addr = "2001:db8::10".parse().unwrap();
+        let dst: Ipv6Addr = "2a00:1450::1".parse().unwrap();
+        let f = frame_v6(&a, src, dst, 1024);
+        assert_eq!(f.len(), 62);
+        assert_eq!(
+            EthernetFrame::new_checked(&f[..]).unwrap().ethertype(),
+            ETHERTYPE_IPV6
+        );
+        let ip = Ipv6Packet::new_checked(&f[ethernet::HEADER_LEN..]).unwrap();
+        assert_eq!(
+            (ip.src_addr(), ip.dst_addr(), ip.hop_limit()),
+            (src, dst, 64)
+        );
+        assert_eq!((ip.next_header(), ip.payload_len()), (NH_UDP, 8));
+        let udp = ip.payload();
+        let pseudo = checksum::pseudo_header_v6(&src, &dst, udp.len() as u32, NH_UDP);
+        assert!(udp_verifies(pseudo, udp));
+        assert_ne!(&udp[6..8], &[0, 0], "IPv6 UDP checksum is mandatory");
+    }
+}
