@@ -16,8 +16,14 @@ use crate::model::*;
 use crate::raw::*;
 use crate::types::{MacAddr, Name};
 
+mod dpdk;
 mod routes;
 mod workers;
+
+pub use dpdk::{
+    DEFAULT_DESCRIPTORS, DEFAULT_FILE_PREFIX, DEFAULT_NO_HUGE_MEMORY_MB, MAX_DESCRIPTORS,
+    MAX_MBUFS, MAX_MEMORY_MB, MIN_DESCRIPTORS, MIN_MBUFS, MIN_MEMORY_MB,
+};
 
 use routes::merge;
 
@@ -116,6 +122,8 @@ pub(crate) fn load_text(
         interfaces: Vec::new(),
         sets: HashMap::new(),
         next_hop_sets: Vec::new(),
+        dpdk_vdevs: HashMap::new(),
+        dpdk_devices: HashMap::new(),
     };
     let config = v.run(raw);
     let Validator {
@@ -165,6 +173,10 @@ struct Validator<'a> {
     interfaces: Vec<InterfaceConfig>,
     sets: HashMap<Vec<NextHop>, u32>,
     next_hop_sets: Vec<NextHopSet>,
+    /// `dpdk.vdevs` names → line of declaration.
+    dpdk_vdevs: HashMap<String, usize>,
+    /// dpdk device → the port using it.
+    dpdk_devices: HashMap<String, String>,
 }
 
 impl Validator<'_> {
@@ -175,10 +187,11 @@ impl Validator<'_> {
     }
 
     fn run(&mut self, raw: RawConfig) -> Config {
+        let mut dpdk = self.dpdk_section(raw.dpdk.as_ref());
         for p in &raw.ports {
             self.port(p);
         }
-        self.af_xdp_not_mixed(&raw.ports);
+        self.drivers_not_mixed(&raw.ports);
         for i in &raw.interfaces {
             self.interface(i);
         }
@@ -198,6 +211,7 @@ impl Validator<'_> {
         });
         let shadowed = stats_static + file_routes - routes_v4.len() - routes_v6.len();
         let workers = self.workers(raw.workers.as_ref(), &raw.ports);
+        self.dpdk_finish(&mut dpdk, &raw.ports, &workers);
         let control = self.control(raw.control.as_ref());
         let metrics = self.metrics(raw.metrics.as_ref());
         let route_files = raw
@@ -226,6 +240,7 @@ impl Validator<'_> {
                 watch: raw.reload.as_ref().is_some_and(|r| r.watch),
             },
             route_files,
+            dpdk,
         }
     }
 
@@ -379,6 +394,7 @@ impl Validator<'_> {
                     frame_size,
                 }
             }
+            RawDriver::Dpdk(d) => self.dpdk_port(&p.name.value, d),
             RawDriver::AfXdp(x) => {
                 if !is_linux_interface_name(&x.interface.value) {
                     self.err(
@@ -413,31 +429,33 @@ impl Validator<'_> {
         self.ports.push(PortConfig { name, driver });
     }
 
-    /// af_xdp ports only next to af_xdp ports (a worker has one buffer
-    /// type): each other port is an error, at its driver.
-    fn af_xdp_not_mixed(&mut self, raw: &[RawPort]) {
-        let Some(xdp_port) = self
+    /// af_xdp ports only next to af_xdp ports, dpdk ports only next to
+    /// dpdk ports (a worker has one buffer type): each other port is an
+    /// error, at its driver.
+    fn drivers_not_mixed(&mut self, raw: &[RawPort]) {
+        let Some(first) = self
             .ports
             .iter()
-            .find(|p| matches!(p.driver, Driver::AfXdp { .. }))
-            .map(|p| p.name.to_string())
+            .find(|p| matches!(p.driver, Driver::AfXdp { .. } | Driver::Dpdk { .. }))
         else {
             return;
         };
+        let (other_port, other_driver) = (first.name.to_string(), first.driver.kind());
         let others: Vec<(Location, String, &'static str)> = self
             .ports
             .iter()
             .zip(raw)
-            .filter(|(p, _)| !matches!(p.driver, Driver::AfXdp { .. }))
+            .filter(|(p, _)| p.driver.kind() != other_driver)
             .map(|(p, r)| (r.driver.referenced, p.name.to_string(), p.driver.kind()))
             .collect();
         for (loc, port, driver) in others {
             self.err(
                 &loc,
-                K::AfXdpMixed {
+                K::DriverMixed {
                     port,
                     driver,
-                    xdp_port: xdp_port.clone(),
+                    other_port: other_port.clone(),
+                    other_driver,
                 },
             );
         }
