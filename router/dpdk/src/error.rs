@@ -31,7 +31,7 @@ pub enum DpdkError {
         reason: String,
     },
     /// No probed device has the name a port asks for.
-    #[error("no DPDK device named {device} (devices probed: {}); declare it in dpdk.vdevs or give the PCI address of a device bound to a DPDK driver", if probed.is_empty() { "none".to_owned() } else { probed.join(", ") })]
+    #[error("no DPDK device named {device} (devices probed: {}): a vdev whose probe failed is reported in the EAL log above; a PCI device must be bound to a DPDK driver (vfio-pci) and allowed", if probed.is_empty() { "none".to_owned() } else { probed.join(", ") })]
     NoDevice { device: String, probed: Vec<String> },
     /// An `rte_eth_*` call on a device failed.
     #[error("{call} on {device} failed: {reason} (errno {errno})")]

@@ -1,0 +1,501 @@
+//! dpdk ports end to end (feature `dpdk`), each case a `silkroute run`
+//! subprocess (the EAL initialises once per process) on DPDK virtual
+//! devices without hugepages:
+//!
+//! - the quickstart over two `net_pcap` ports: the same summary and the
+//!   same byte-for-byte checks as the pcap-port quickstart
+//!   (`common/quickstart.rs`), IPv4 and IPv6, drops by reason; and the
+//!   device counters on the metrics endpoint, clean for `promtool`;
+//! - two receive queues polled by two workers, every frame accounted for;
+//! - a bad EAL option, a vdev that fails to probe and a missing PCI
+//!   device: a clear error and exit status 1, no crash.
+//!
+//! A `net_pcap` port has no end of input, so the runs with traffic are
+//! stopped with SIGTERM once the output captures hold what is expected
+//! (or a generous deadline passes, which fails the test).
+
+#![cfg(feature = "dpdk")]
+
+use std::fs;
+use std::io::{BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use pcap_file::pcap::{PcapReader, PcapWriter};
+
+#[path = "common/quickstart.rs"]
+mod quickstart;
+
+use quickstart::{check_quickstart_run, configs_dir, read_pcap, TempDir, OUT_FRAMES};
+
+/// How long a run may take to write its expected output: far above the
+/// milliseconds it needs, so only a hang fails.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A running `silkroute run`, killed if the test fails before stopping it.
+struct Run {
+    child: Option<Child>,
+    dir: PathBuf,
+}
+
+impl Run {
+    fn start(dir: &Path, config: &Path) -> Run {
+        let out = fs::File::create(dir.join("run.out")).expect("stdout file");
+        let err = fs::File::create(dir.join("run.err")).expect("stderr file");
+        let child = Command::new(env!("CARGO_BIN_EXE_silkroute"))
+            .args(["run", "--no-pin", "--config"])
+            .arg(config)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("starting silkroute");
+        Run {
+            child: Some(child),
+            dir: dir.to_owned(),
+        }
+    }
+
+    fn logs(&self) -> String {
+        let read = |n: &str| fs::read_to_string(self.dir.join(n)).unwrap_or_default();
+        format!("stdout:\n{}\nstderr:\n{}", read("run.out"), read("run.err"))
+    }
+
+    /// Waits until `done` holds; fails the test when the router exits or
+    /// the deadline passes first.
+    fn wait_until(&mut self, what: &str, mut done: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !done() {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                panic!(
+                    "silkroute exited ({status}) before {what}:\n{}",
+                    self.logs()
+                );
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "no {what} after {DEADLINE:?}:\n{}",
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM, then the exit status and what it printed.
+    fn stop(mut self) -> (std::process::ExitStatus, String, String) {
+        let mut child = self.child.take().expect("running");
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+        let status = child.wait().expect("waiting for silkroute");
+        let read = |n: &str| fs::read_to_string(self.dir.join(n)).unwrap_or_default();
+        (status, read("run.out"), read("run.err"))
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Frames in a capture a running router is writing: whole records only
+/// (the file may end in the middle of one).
+fn frames_so_far(path: &Path) -> usize {
+    let Ok(file) = fs::File::open(path) else {
+        return 0;
+    };
+    let Ok(mut reader) = PcapReader::new(BufReader::new(file)) else {
+        return 0;
+    };
+    let mut n = 0;
+    while let Some(Ok(_)) = reader.next_packet() {
+        n += 1;
+    }
+    n
+}
+
+/// `silkroute run` to its end; for runs that must fail at start.
+fn run_to_exit(dir: &Path, config: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_silkroute"))
+        .args(["run", "--no-pin", "--config"])
+        .arg(config)
+        .current_dir(dir)
+        .output()
+        .expect("running silkroute")
+}
+
+/// An EAL file prefix of this test process: DPDK processes on one machine
+/// need different ones.
+fn prefix(tag: &str) -> String {
+    format!("sr-{tag}-{}", std::process::id())
+}
+
+fn free_port() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").expect("binding a free port");
+    l.local_addr().expect("local addr")
+}
+
+fn scrape(addr: SocketAddr) -> Option<String> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(s, "GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).ok()?;
+    let (head, body) = raw.split_once("\r\n\r\n")?;
+    (head.split_whitespace().nth(1) == Some("200")).then(|| body.to_owned())
+}
+
+/// The value of the sample `series` (name and labels exactly).
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.parse().ok())
+}
+
+/// `promtool check metrics` on `text`: silent and successful (skipped with
+/// a note when Prometheus is not installed; CI installs it).
+fn promtool_check(text: &str) {
+    let Some(promtool) = ["/usr/bin/promtool", "/usr/local/bin/promtool"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+    else {
+        eprintln!("promtool not installed: metrics format not checked");
+        return;
+    };
+    let mut check = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running promtool");
+    check
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("feeding promtool");
+    let out = check.wait_with_output().expect("promtool");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && said.trim().is_empty(),
+        "promtool check metrics: {said}"
+    );
+}
+
+/// `configs/quickstart.yaml` with its two pcap ports made `net_pcap`
+/// vdevs reading and writing the same files.
+fn quickstart_dpdk_config(dir: &Path, metrics: SocketAddr) -> PathBuf {
+    let text = fs::read_to_string(configs_dir().join("quickstart.yaml")).expect("quickstart.yaml");
+    let ports = "ports:
+  - name: p0
+    driver:
+      pcap: { rx: quickstart-p0.pcap, tx: ../out/quickstart-p0-tx.pcap }
+  - name: p1
+    driver:
+      pcap: { rx: quickstart-p1.pcap, tx: ../out/quickstart-p1-tx.pcap }
+";
+    assert!(
+        text.contains(ports),
+        "configs/quickstart.yaml changed its ports; update this test"
+    );
+    let dpdk = format!(
+        "dpdk:
+  no_huge: true
+  file_prefix: {}
+  vdevs:
+    - net_pcap0,rx_pcap=quickstart-p0.pcap,tx_pcap=out/quickstart-p0-tx.pcap
+    - net_pcap1,rx_pcap=quickstart-p1.pcap,tx_pcap=out/quickstart-p1-tx.pcap
+ports:
+  - {{ name: p0, driver: {{ dpdk: {{ device: net_pcap0 }} }} }}
+  - {{ name: p1, driver: {{ dpdk: {{ device: net_pcap1 }} }} }}
+metrics: {{ listen: \"{metrics}\" }}
+control: {{ socket: {} }}
+",
+        prefix("qs"),
+        dir.join("ctl.sock").display()
+    );
+    let path = dir.join("quickstart-dpdk.yaml");
+    fs::write(&path, text.replace(ports, &dpdk)).expect("writing the config");
+    path
+}
+
+#[test]
+fn quickstart_over_net_pcap_forwards_and_answers_byte_exact() {
+    let dir = TempDir::new("dpdk-quickstart");
+    for name in [
+        "quickstart-p0.pcap",
+        "quickstart-p1.pcap",
+        "quickstart-routes.txt",
+    ] {
+        fs::copy(configs_dir().join(name), dir.0.join(name)).expect("copying the inputs");
+    }
+    fs::create_dir_all(dir.0.join("out")).expect("out/");
+    let metrics = free_port();
+    let config = quickstart_dpdk_config(&dir.0, metrics);
+    let out0 = dir.0.join("out/quickstart-p0-tx.pcap");
+    let out1 = dir.0.join("out/quickstart-p1-tx.pcap");
+    let mut run = Run::start(&dir.0, &config);
+    run.wait_until("the expected output frames", || {
+        frames_so_far(&out0) >= OUT_FRAMES.0 && frames_so_far(&out1) >= OUT_FRAMES.1
+    });
+
+    // The devices' own counters, next to silkroute's, on the endpoint.
+    let in0 = read_pcap(&dir.0.join("quickstart-p0.pcap")).len() as f64;
+    let in1 = read_pcap(&dir.0.join("quickstart-p1.pcap")).len() as f64;
+    let mut text = String::new();
+    run.wait_until("device counters on the metrics endpoint", || {
+        text = scrape(metrics).unwrap_or_default();
+        sample(&text, "silkroute_dpdk_tx_packets_total{port=\"p1\"}") == Some(OUT_FRAMES.1 as f64)
+    });
+    for (series, want) in [
+        ("silkroute_dpdk_rx_packets_total{port=\"p0\"}", in0),
+        ("silkroute_dpdk_rx_packets_total{port=\"p1\"}", in1),
+        (
+            "silkroute_dpdk_tx_packets_total{port=\"p0\"}",
+            OUT_FRAMES.0 as f64,
+        ),
+        ("silkroute_dpdk_rx_missed_packets_total{port=\"p0\"}", 0.0),
+        (
+            "silkroute_dpdk_rx_mbuf_alloc_failures_total{port=\"p0\"}",
+            0.0,
+        ),
+        (
+            "silkroute_dpdk_xstats_total{port=\"p0\",name=\"rx_good_packets\"}",
+            in0,
+        ),
+        (
+            "silkroute_port_info{port=\"p0\",driver=\"dpdk\",mode=\"net_pcap\"}",
+            1.0,
+        ),
+    ] {
+        assert_eq!(sample(&text, series), Some(want), "{series} in:\n{text}");
+    }
+    assert!(
+        sample(&text, "silkroute_dpdk_mempool_available_mbufs{port=\"p0\"}").unwrap_or(0.0) > 0.0,
+        "{text}"
+    );
+    promtool_check(&text);
+
+    let (status, stdout, stderr) = run.stop();
+    assert!(
+        status.success(),
+        "silkroute run ({status}):\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("dpdk port open") && stderr.contains("driver=net_pcap"),
+        "{stderr}"
+    );
+    check_quickstart_run(&stdout, &dir.0);
+}
+
+/// UDP/IPv4 frames from host A to `flows` destinations in 203.0.113.0/24
+/// (forwarded out of p1 by the quickstart's routes), one per flow.
+fn udp_frames(flows: u8, port: u16) -> Vec<Vec<u8>> {
+    (0..flows)
+        .map(|k| {
+            let mut f = vec![0u8; 14 + 20 + 8 + 18];
+            f[..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 0x01]);
+            f[6..12].copy_from_slice(&[0x02, 0xaa, 0, 0, 0, 0x0a]);
+            f[12..14].copy_from_slice(&[0x08, 0x00]);
+            let ip = &mut f[14..34];
+            ip[0] = 0x45;
+            ip[2..4].copy_from_slice(&(20u16 + 8 + 18).to_be_bytes());
+            ip[8] = 64;
+            ip[9] = 17;
+            ip[12..16].copy_from_slice(&[192, 0, 2, 10]);
+            ip[16..20].copy_from_slice(&[203, 0, 113, k]);
+            let c = silkroute_packet::checksum::ipv4_header(ip);
+            ip[10..12].copy_from_slice(&c.to_be_bytes());
+            f[34..36].copy_from_slice(&(port + u16::from(k)).to_be_bytes());
+            f[36..38].copy_from_slice(&53u16.to_be_bytes());
+            f[38..40].copy_from_slice(&26u16.to_be_bytes());
+            f
+        })
+        .collect()
+}
+
+fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
+    let file = fs::File::create(path).expect("creating a capture");
+    let mut w = PcapWriter::new(file).expect("pcap header");
+    for f in frames {
+        let pkt = pcap_file::pcap::PcapPacket::new(Duration::ZERO, f.len() as u32, f);
+        w.write_packet(&pkt).expect("writing a frame");
+    }
+}
+
+/// A config of two `net_pcap` ports: p0 with two receive queues (one
+/// capture each) polled by two workers, p1 with one transmit queue per
+/// worker (one capture each).
+fn two_queue_config(dir: &Path) -> PathBuf {
+    let text = format!(
+        "dpdk:
+  no_huge: true
+  file_prefix: {}
+  vdevs:
+    - net_pcap0,rx_pcap=in-q0.pcap,rx_pcap=in-q1.pcap,tx_pcap=p0-w0.pcap,tx_pcap=p0-w1.pcap
+    - net_pcap1,rx_pcap=empty.pcap,tx_pcap=p1-w0.pcap,tx_pcap=p1-w1.pcap
+ports:
+  - {{ name: p0, driver: {{ dpdk: {{ device: net_pcap0, rx_queues: 2, rss: true }} }} }}
+  - {{ name: p1, driver: {{ dpdk: {{ device: net_pcap1 }} }} }}
+interfaces:
+  - {{ name: eth0, port: p0, mac: \"02:00:00:00:00:01\", addresses: [192.0.2.1/24] }}
+  - {{ name: eth1, port: p1, mac: \"02:00:00:00:00:02\", addresses: [198.51.100.1/24] }}
+neighbors:
+  - {{ address: 198.51.100.2, mac: \"02:bb:00:00:00:02\" }}
+routes:
+  - {{ prefix: 203.0.113.0/24, via: 198.51.100.2 }}
+workers:
+  - {{ core: 0, rx: [p0/0, p1] }}
+  - {{ core: 1, rx: [p0/1] }}
+metrics: {{ enabled: false }}
+control: {{ socket: {} }}
+",
+        prefix("mq"),
+        dir.join("ctl.sock").display()
+    );
+    let path = dir.join("two-queues.yaml");
+    fs::write(&path, text).expect("writing the config");
+    path
+}
+
+#[test]
+fn two_queues_two_workers_every_frame_accounted_for() {
+    let dir = TempDir::new("dpdk-two-queues");
+    let q0 = udp_frames(40, 1000);
+    let q1 = udp_frames(24, 2000);
+    write_pcap(&dir.0.join("in-q0.pcap"), &q0);
+    write_pcap(&dir.0.join("in-q1.pcap"), &q1);
+    write_pcap(&dir.0.join("empty.pcap"), &[]);
+    let config = two_queue_config(&dir.0);
+    let mut run = Run::start(&dir.0, &config);
+    let (w0, w1) = (dir.0.join("p1-w0.pcap"), dir.0.join("p1-w1.pcap"));
+    run.wait_until("every frame forwarded", || {
+        frames_so_far(&w0) + frames_so_far(&w1) >= q0.len() + q1.len()
+    });
+    let (status, stdout, stderr) = run.stop();
+    assert!(
+        status.success(),
+        "silkroute run ({status}):\n{stdout}\n{stderr}"
+    );
+    // Each worker sends what it received on its queue through its own
+    // transmit queue of p1: worker 0's 40 frames to p1-w0, worker 1's 24
+    // to p1-w1, each forwarded once and rewritten (TTL 63, B1's MAC).
+    let (out0, out1) = (read_pcap(&w0), read_pcap(&w1));
+    for (out, input, what) in [(&out0, &q0, "queue 0"), (&out1, &q1, "queue 1")] {
+        assert_eq!(out.len(), input.len(), "{what}: frames out\n{stderr}");
+        for (o, i) in out.iter().zip(input.iter()) {
+            assert_eq!(o[..6], [0x02, 0xbb, 0, 0, 0, 0x02], "{what}: next-hop MAC");
+            assert_eq!(o[6..12], [0x02, 0, 0, 0, 0, 0x02], "{what}: p1's MAC");
+            assert_eq!(o[22], 63, "{what}: TTL");
+            assert_eq!(o[26..], i[26..], "{what}: addresses and payload untouched");
+        }
+    }
+    assert!(
+        read_pcap(&dir.0.join("p0-w0.pcap")).is_empty()
+            && read_pcap(&dir.0.join("p0-w1.pcap")).is_empty(),
+        "nothing goes back out of p0"
+    );
+    // The summary: p0 received all 64, p1 sent all 64, nothing dropped.
+    let row = |port: &str| -> Vec<u64> {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(port))
+            .unwrap_or_else(|| panic!("no {port} row in:\n{stdout}"))
+            .split_whitespace()
+            .skip(1)
+            .map(|v| v.parse().expect("number"))
+            .collect()
+    };
+    let n = (q0.len() + q1.len()) as u64;
+    assert_eq!(row("p0")[0], n, "p0 rx_packets\n{stdout}");
+    assert_eq!(row("p1")[2], n, "p1 tx_packets\n{stdout}");
+    assert_eq!((row("p0")[4], row("p1")[4]), (0, 0), "drops\n{stdout}");
+    // Requested RSS on a device without it: said so, not fatal.
+    assert!(
+        stderr.contains("the device cannot hash these RSS types"),
+        "{stderr}"
+    );
+}
+
+/// A minimal one-port dpdk config with `dpdk_section` and `device`.
+fn one_port_config(dir: &Path, dpdk_section: &str, device: &str) -> PathBuf {
+    let text = format!(
+        "dpdk:\n  no_huge: true\n{dpdk_section}ports:\n  - {{ name: p0, driver: {{ dpdk: {{ device: \"{device}\" }} }} }}\nworkers:\n  - {{ core: 0, rx: [p0] }}\nmetrics: {{ enabled: false }}\ncontrol: {{ socket: {} }}\n",
+        dir.join("ctl.sock").display()
+    );
+    let path = dir.join("bad.yaml");
+    fs::write(&path, text).expect("writing the config");
+    path
+}
+
+/// Exit status 1 (not a signal, not a panic) and `want` in the message.
+fn assert_clean_failure(out: &Output, want: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "exit status; stderr:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for w in want {
+        assert!(stderr.contains(w), "want {w:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn bad_eal_option_is_a_clear_error() {
+    let dir = TempDir::new("dpdk-bad-eal");
+    write_pcap(&dir.0.join("in.pcap"), &udp_frames(1, 1));
+    let section = format!(
+        "  file_prefix: {}\n  vdevs: [\"net_pcap0,rx_pcap=in.pcap\"]\n  extra_args: [\"--no-such-eal-option\"]\n",
+        prefix("eal")
+    );
+    let out = run_to_exit(&dir.0, &one_port_config(&dir.0, &section, "net_pcap0"));
+    assert_clean_failure(
+        &out,
+        &[
+            "silkroute: starting the router: initialising the DPDK EAL with `",
+            "--no-such-eal-option`: rte_eal_init failed: Invalid argument",
+        ],
+    );
+}
+
+#[test]
+fn vdev_that_fails_to_probe_is_a_clear_error() {
+    let dir = TempDir::new("dpdk-no-capture");
+    let section = format!(
+        "  file_prefix: {}\n  vdevs: [\"net_pcap0,rx_pcap=no-such-file.pcap\"]\n",
+        prefix("probe")
+    );
+    let out = run_to_exit(&dir.0, &one_port_config(&dir.0, &section, "net_pcap0"));
+    assert_clean_failure(
+        &out,
+        &[
+            "port p0 (DPDK device net_pcap0): no DPDK device named net_pcap0 (devices probed: none)",
+            "a vdev whose probe failed is reported in the EAL log above",
+        ],
+    );
+}
+
+#[test]
+fn missing_pci_device_is_a_clear_error() {
+    let dir = TempDir::new("dpdk-no-pci");
+    let section = format!("  file_prefix: {}\n", prefix("pci"));
+    let out = run_to_exit(&dir.0, &one_port_config(&dir.0, &section, "0000:7f:1f.7"));
+    assert_clean_failure(
+        &out,
+        &["port p0 (DPDK device 0000:7f:1f.7): no DPDK device named 0000:7f:1f.7"],
+    );
+}
