@@ -6,7 +6,11 @@
 //!   same byte-for-byte checks as the pcap-port quickstart
 //!   (`common/quickstart.rs`), IPv4 and IPv6, drops by reason; and the
 //!   device counters on the metrics endpoint, clean for `promtool`;
-//! - two receive queues polled by two workers, every frame accounted for;
+//! - two receive queues polled by two workers, every frame accounted for:
+//!   on `net_pcap` (one capture per queue), and on a multi-queue
+//!   `net_tap` in a network namespace (root), where RSS is configured and
+//!   the kernel spreads flows over the queues by their hash, so each flow
+//!   must stay on one queue and worker;
 //! - a bad EAL option, a vdev that fails to probe and a missing PCI
 //!   device: a clear error and exit status 1, no crash.
 //!
@@ -42,9 +46,23 @@ struct Run {
 
 impl Run {
     fn start(dir: &Path, config: &Path) -> Run {
+        Self::start_in(dir, config, None)
+    }
+
+    /// Starts the router, inside network namespace `netns` if given
+    /// (`ip netns exec` execs the router: same pid).
+    fn start_in(dir: &Path, config: &Path, netns: Option<&str>) -> Run {
         let out = fs::File::create(dir.join("run.out")).expect("stdout file");
         let err = fs::File::create(dir.join("run.err")).expect("stderr file");
-        let child = Command::new(env!("CARGO_BIN_EXE_silkroute"))
+        let mut cmd = match netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns, env!("CARGO_BIN_EXE_silkroute")]);
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_silkroute")),
+        };
+        let child = cmd
             .args(["run", "--no-pin", "--config"])
             .arg(config)
             .current_dir(dir)
@@ -342,7 +360,7 @@ fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
 /// A config of two `net_pcap` ports: p0 with two receive queues (one
 /// capture each) polled by two workers, p1 with one transmit queue per
 /// worker (one capture each).
-fn two_queue_config(dir: &Path) -> PathBuf {
+fn two_queue_config(dir: &Path, tag: &str) -> PathBuf {
     let text = format!(
         "dpdk:
   no_huge: true
@@ -366,7 +384,7 @@ workers:
 metrics: {{ enabled: false }}
 control: {{ socket: {} }}
 ",
-        prefix("mq"),
+        prefix(tag),
         dir.join("ctl.sock").display()
     );
     let path = dir.join("two-queues.yaml");
@@ -382,7 +400,7 @@ fn two_queues_two_workers_every_frame_accounted_for() {
     write_pcap(&dir.0.join("in-q0.pcap"), &q0);
     write_pcap(&dir.0.join("in-q1.pcap"), &q1);
     write_pcap(&dir.0.join("empty.pcap"), &[]);
-    let config = two_queue_config(&dir.0);
+    let config = two_queue_config(&dir.0, "mq");
     let mut run = Run::start(&dir.0, &config);
     let (w0, w1) = (dir.0.join("p1-w0.pcap"), dir.0.join("p1-w1.pcap"));
     run.wait_until("every frame forwarded", || {
@@ -430,6 +448,160 @@ fn two_queues_two_workers_every_frame_accounted_for() {
     assert!(
         stderr.contains("the device cannot hash these RSS types"),
         "{stderr}"
+    );
+}
+
+/// A network namespace with IPv6 off (so the kernel sends nothing on its
+/// own), deleted on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str) -> Netns {
+        let uid = Command::new("id").arg("-u").output().expect("id -u");
+        assert_eq!(
+            String::from_utf8_lossy(&uid.stdout).trim(),
+            "0",
+            "the net_tap test needs root (a network namespace and a tap device); CI runs it \
+             as root: sudo -E cargo test -p silkroute-control-plane --features dpdk --test dpdk"
+        );
+        let ns = Netns(format!("sr{tag}-{}", std::process::id()));
+        ns.run(&["ip", "netns", "add", &ns.0], false);
+        for key in ["all", "default"] {
+            let knob = format!("net.ipv6.conf.{key}.disable_ipv6=1");
+            ns.run(&["sysctl", "-qw", &knob], true);
+        }
+        ns.run(&["ip", "link", "set", "lo", "up"], true);
+        ns
+    }
+
+    /// Runs `args` (inside the namespace when `inside`); requires success.
+    fn run(&self, args: &[&str], inside: bool) -> String {
+        let mut cmd = Command::new(if inside { "ip" } else { args[0] });
+        if inside {
+            cmd.args(["netns", "exec", &self.0]).args(args);
+        } else {
+            cmd.args(&args[1..]);
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+/// Sends every frame of a capture out of an interface through an
+/// AF_PACKET socket (the kernel side of a tap: the frames arrive on the
+/// DPDK side's receive queues).
+const SEND_PCAP: &str = r#"
+import socket, struct, sys
+data = open(sys.argv[1], "rb").read()
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[2], 0))
+i = 24
+while i + 16 <= len(data):
+    n = struct.unpack("<IIII", data[i:i + 16])[2]
+    s.send(data[i + 16:i + 16 + n])
+    i += 16 + n
+"#;
+
+#[test]
+fn tap_two_queues_rss_flows_stay_on_their_queue() {
+    let ns = Netns::new("tap");
+    let dir = TempDir::new("dpdk-tap");
+    // 64 flows (UDP source ports), two frames each.
+    let flows = udp_frames(64, 3000);
+    let frames: Vec<Vec<u8>> = flows.iter().chain(flows.iter()).cloned().collect();
+    write_pcap(&dir.0.join("send.pcap"), &frames);
+    write_pcap(&dir.0.join("empty.pcap"), &[]);
+    fs::write(dir.0.join("send.py"), SEND_PCAP).expect("send.py");
+    let text = fs::read_to_string(two_queue_config(&dir.0, "tap"))
+        .expect("reading the config")
+        .replace(
+            "net_pcap0,rx_pcap=in-q0.pcap,rx_pcap=in-q1.pcap,tx_pcap=p0-w0.pcap,tx_pcap=p0-w1.pcap",
+            "net_tap0,iface=srtap0",
+        );
+    let text = text.replace("device: net_pcap0", "device: net_tap0");
+    let config = dir.0.join("tap.yaml");
+    fs::write(&config, text).expect("writing the config");
+    let mut run = Run::start_in(&dir.0, &config, Some(&ns.0));
+    run.wait_until("the tap device", || {
+        Command::new("ip")
+            .args(["-n", &ns.0, "link", "show", "srtap0"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    ns.run(&["ip", "link", "set", "srtap0", "up"], true);
+    let send = dir.0.join("send.py");
+    let pcap = dir.0.join("send.pcap");
+    ns.run(
+        &[
+            "python3",
+            &send.to_string_lossy(),
+            &pcap.to_string_lossy(),
+            "srtap0",
+        ],
+        true,
+    );
+    let (w0, w1) = (dir.0.join("p1-w0.pcap"), dir.0.join("p1-w1.pcap"));
+    run.wait_until("every frame forwarded", || {
+        frames_so_far(&w0) + frames_so_far(&w1) >= frames.len()
+    });
+    let (status, stdout, stderr) = run.stop();
+    assert!(
+        status.success(),
+        "silkroute run ({status}):
+{stdout}
+{stderr}"
+    );
+    assert!(
+        stderr.contains("driver=net_tap") && stderr.contains("rx_queues=2"),
+        "{stderr}"
+    );
+    // Each frame forwarded once; each flow on one worker only; both
+    // workers busy (64 flows on 2 queues by a hash: the chance that one
+    // queue gets none is 2^-63).
+    let mut worker_of: std::collections::HashMap<u16, (usize, usize)> = Default::default();
+    for (w, path) in [&w0, &w1].into_iter().enumerate() {
+        for f in read_pcap(path) {
+            assert_eq!(f[22], 63, "TTL");
+            let sport = u16::from_be_bytes([f[34], f[35]]);
+            let e = worker_of.entry(sport).or_insert((w, 0));
+            assert_eq!(e.0, w, "flow {sport} on both workers");
+            e.1 += 1;
+        }
+    }
+    assert_eq!(worker_of.len(), flows.len(), "flows forwarded");
+    assert!(worker_of.values().all(|&(_, n)| n == 2), "{worker_of:?}");
+    let per_worker = [0, 1].map(|w| worker_of.values().filter(|v| v.0 == w).count());
+    assert!(per_worker[0] > 0 && per_worker[1] > 0, "{per_worker:?}");
+    // Every frame p0 received was forwarded, dropped or punted (the kernel
+    // may add a frame of its own).
+    let row = |port: &str| -> Vec<u64> {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(port))
+            .unwrap_or_else(|| panic!("no {port} row in:\n{stdout}"))
+            .split_whitespace()
+            .skip(1)
+            .map(|v| v.parse().expect("number"))
+            .collect()
+    };
+    let (p0, p1) = (row("p0"), row("p1"));
+    assert_eq!(p1[2], frames.len() as u64, "p1 tx_packets\n{stdout}");
+    assert_eq!(
+        p0[0],
+        p1[2] + p0[4] + p0[5],
+        "p0: rx = forwarded + dropped + punted\n{stdout}"
     );
 }
 
