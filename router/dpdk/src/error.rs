@@ -33,6 +33,9 @@ pub enum DpdkError {
     /// No probed device has the name a port asks for.
     #[error("no DPDK device named {device} (devices probed: {}): a vdev whose probe failed is reported in the EAL log above; a PCI device must be bound to a DPDK driver (vfio-pci) and allowed", if probed.is_empty() { "none".to_owned() } else { probed.join(", ") })]
     NoDevice { device: String, probed: Vec<String> },
+    /// The device is already started by this process.
+    #[error("DPDK device {0} is already in use in this process")]
+    DeviceInUse(String),
     /// An `rte_eth_*` call on a device failed.
     #[error("{call} on {device} failed: {reason} (errno {errno})")]
     Eth {

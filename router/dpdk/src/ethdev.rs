@@ -10,6 +10,7 @@
 
 use std::ffi::{c_char, CStr, CString};
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arrayvec::ArrayVec;
@@ -92,6 +93,8 @@ pub struct DeviceStats {
 #[derive(Debug)]
 pub struct EthDev {
     port: u16,
+    /// Released after the close in `drop` (fields drop after it).
+    _claim: Claim,
     name: String,
     xstat_names: Vec<String>,
     _pools: Vec<Arc<Mempool>>,
@@ -123,6 +126,31 @@ pub struct EthRxQueue {
 pub struct EthTxQueue {
     dev: Arc<EthDev>,
     queue: u16,
+}
+
+/// Port ids an [`EthDev`] owns (bit per port id; `RTE_MAX_ETHPORTS` is
+/// 32): a second `start` of a device in use would reconfigure it under
+/// its queues, and both handles would close it.
+static IN_USE: AtomicU64 = AtomicU64::new(0);
+
+/// The claim on a port id; released on drop.
+#[derive(Debug)]
+struct Claim(u16);
+
+impl Claim {
+    fn take(port: u16, device: &str) -> Result<Claim, DpdkError> {
+        let bit = 1u64 << (port % 64);
+        if IN_USE.fetch_or(bit, Ordering::AcqRel) & bit != 0 {
+            return Err(DpdkError::DeviceInUse(device.to_owned()));
+        }
+        Ok(Claim(port))
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        IN_USE.fetch_and(!(1u64 << (self.0 % 64)), Ordering::AcqRel);
+    }
 }
 
 /// A negative return of an `rte_eth_*` call as an error.
@@ -182,6 +210,7 @@ impl EthDev {
                 probed: probed_devices(),
             });
         }
+        let claim = Claim::take(port, device)?;
         if pools.is_empty() {
             return Err(DpdkError::ConfigOverflow {
                 what: "mempools",
@@ -280,12 +309,14 @@ impl EthDev {
         if ret != 0 {
             return Err(eth_failed("rte_eth_dev_start", device, ret));
         }
+        // From here on the device is started: EthDev's drop stops it.
         let promiscuous = setup.promiscuous && {
             // SAFETY: port is valid and started.
             unsafe { sys::rte_eth_promiscuous_enable(port) == 0 }
         };
         let dev = Arc::new(EthDev {
             port,
+            _claim: claim,
             name: device.to_owned(),
             xstat_names: xstat_names(port),
             _pools: pools.to_vec(),
