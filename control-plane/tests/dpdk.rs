@@ -22,17 +22,20 @@
 
 use std::fs;
 use std::io::{BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use pcap_file::pcap::{PcapReader, PcapWriter};
 
 #[path = "common/quickstart.rs"]
 mod quickstart;
+#[path = "common/tools.rs"]
+mod tools;
 
-use quickstart::{check_quickstart_run, configs_dir, read_pcap, TempDir, OUT_FRAMES};
+use quickstart::{check_quickstart_run, configs_dir, read_pcap, OUT_FRAMES};
+use tools::{find_tool, free_port, promtool_check_metrics, TempDir};
 
 /// How long a run may take to write its expected output: far above the
 /// milliseconds it needs, so only a hang fails.
@@ -142,6 +145,19 @@ fn frames_so_far(path: &Path) -> usize {
     n
 }
 
+/// A port's row of the printed summary: rx_packets, rx_bytes,
+/// tx_packets, tx_bytes, dropped, punted, injected.
+fn summary_row(stdout: &str, port: &str) -> Vec<u64> {
+    stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(port))
+        .unwrap_or_else(|| panic!("no {port} row in:\n{stdout}"))
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().expect("number"))
+        .collect()
+}
+
 /// `silkroute run` to its end; for runs that must fail at start.
 fn run_to_exit(dir: &Path, config: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_silkroute"))
@@ -156,11 +172,6 @@ fn run_to_exit(dir: &Path, config: &Path) -> Output {
 /// need different ones.
 fn prefix(tag: &str) -> String {
     format!("sr-{tag}-{}", std::process::id())
-}
-
-fn free_port() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").expect("binding a free port");
-    l.local_addr().expect("local addr")
 }
 
 fn scrape(addr: SocketAddr) -> Option<String> {
@@ -178,42 +189,6 @@ fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
         .and_then(|v| v.parse().ok())
-}
-
-/// `promtool check metrics` on `text`: silent and successful (skipped with
-/// a note when Prometheus is not installed; CI installs it).
-fn promtool_check(text: &str) {
-    let Some(promtool) = ["/usr/bin/promtool", "/usr/local/bin/promtool"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-    else {
-        eprintln!("promtool not installed: metrics format not checked");
-        return;
-    };
-    let mut check = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running promtool");
-    check
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text.as_bytes())
-        .expect("feeding promtool");
-    let out = check.wait_with_output().expect("promtool");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && said.trim().is_empty(),
-        "promtool check metrics: {said}"
-    );
 }
 
 /// `configs/quickstart.yaml` with its two pcap ports made `net_pcap`
@@ -308,7 +283,7 @@ fn quickstart_over_net_pcap_forwards_and_answers_byte_exact() {
         sample(&text, "silkroute_dpdk_mempool_available_mbufs{port=\"p0\"}").unwrap_or(0.0) > 0.0,
         "{text}"
     );
-    promtool_check(&text);
+    promtool_check_metrics(&find_tool("promtool"), &text);
 
     let (status, stdout, stderr) = run.stop();
     assert!(
@@ -430,16 +405,7 @@ fn two_queues_two_workers_every_frame_accounted_for() {
         "nothing goes back out of p0"
     );
     // The summary: p0 received all 64, p1 sent all 64, nothing dropped.
-    let row = |port: &str| -> Vec<u64> {
-        stdout
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(port))
-            .unwrap_or_else(|| panic!("no {port} row in:\n{stdout}"))
-            .split_whitespace()
-            .skip(1)
-            .map(|v| v.parse().expect("number"))
-            .collect()
-    };
+    let row = |port: &str| summary_row(&stdout, port);
     let n = (q0.len() + q1.len()) as u64;
     assert_eq!(row("p0")[0], n, "p0 rx_packets\n{stdout}");
     assert_eq!(row("p1")[2], n, "p1 tx_packets\n{stdout}");
@@ -586,16 +552,7 @@ fn tap_two_queues_rss_flows_stay_on_their_queue() {
     assert!(per_worker[0] > 0 && per_worker[1] > 0, "{per_worker:?}");
     // Every frame p0 received was forwarded, dropped or punted (the kernel
     // may add a frame of its own).
-    let row = |port: &str| -> Vec<u64> {
-        stdout
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(port))
-            .unwrap_or_else(|| panic!("no {port} row in:\n{stdout}"))
-            .split_whitespace()
-            .skip(1)
-            .map(|v| v.parse().expect("number"))
-            .collect()
-    };
+    let row = |port: &str| summary_row(&stdout, port);
     let (p0, p1) = (row("p0"), row("p1"));
     assert_eq!(p1[2], frames.len() as u64, "p1 tx_packets\n{stdout}");
     assert_eq!(

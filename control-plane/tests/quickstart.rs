@@ -9,8 +9,11 @@ use std::time::Instant;
 
 #[path = "common/quickstart.rs"]
 mod quickstart;
+#[path = "common/tools.rs"]
+mod tools;
 
-use quickstart::{check_quickstart_run, configs_dir, TempDir};
+use quickstart::{check_quickstart_run, configs_dir};
+use tools::TempDir;
 
 #[test]
 fn quickstart_run_forwards_and_answers_byte_exact() {
