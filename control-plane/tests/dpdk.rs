@@ -301,26 +301,33 @@ fn quickstart_over_net_pcap_forwards_and_answers_byte_exact() {
 /// (forwarded out of p1 by the quickstart's routes), one per flow.
 fn udp_frames(flows: u8, port: u16) -> Vec<Vec<u8>> {
     (0..flows)
-        .map(|k| {
-            let mut f = vec![0u8; 14 + 20 + 8 + 18];
-            f[..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 0x01]);
-            f[6..12].copy_from_slice(&[0x02, 0xaa, 0, 0, 0, 0x0a]);
-            f[12..14].copy_from_slice(&[0x08, 0x00]);
-            let ip = &mut f[14..34];
-            ip[0] = 0x45;
-            ip[2..4].copy_from_slice(&(20u16 + 8 + 18).to_be_bytes());
-            ip[8] = 64;
-            ip[9] = 17;
-            ip[12..16].copy_from_slice(&[192, 0, 2, 10]);
-            ip[16..20].copy_from_slice(&[203, 0, 113, k]);
-            let c = silkroute_packet::checksum::ipv4_header(ip);
-            ip[10..12].copy_from_slice(&c.to_be_bytes());
-            f[34..36].copy_from_slice(&(port + u16::from(k)).to_be_bytes());
-            f[36..38].copy_from_slice(&53u16.to_be_bytes());
-            f[38..40].copy_from_slice(&26u16.to_be_bytes());
-            f
-        })
+        .map(|k| udp_frame(k, port + u16::from(k), 18))
         .collect()
+}
+
+/// One UDP/IPv4 frame from host A to 203.0.113.`host` with `payload`
+/// bytes of a counting pattern.
+fn udp_frame(host: u8, sport: u16, payload: usize) -> Vec<u8> {
+    let mut f = vec![0u8; 14 + 20 + 8 + payload];
+    f[..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 0x01]);
+    f[6..12].copy_from_slice(&[0x02, 0xaa, 0, 0, 0, 0x0a]);
+    f[12..14].copy_from_slice(&[0x08, 0x00]);
+    let ip = &mut f[14..34];
+    ip[0] = 0x45;
+    ip[2..4].copy_from_slice(&((20 + 8 + payload) as u16).to_be_bytes());
+    ip[8] = 64;
+    ip[9] = 17;
+    ip[12..16].copy_from_slice(&[192, 0, 2, 10]);
+    ip[16..20].copy_from_slice(&[203, 0, 113, host]);
+    let c = silkroute_packet::checksum::ipv4_header(ip);
+    ip[10..12].copy_from_slice(&c.to_be_bytes());
+    f[34..36].copy_from_slice(&sport.to_be_bytes());
+    f[36..38].copy_from_slice(&53u16.to_be_bytes());
+    f[38..40].copy_from_slice(&((8 + payload) as u16).to_be_bytes());
+    for (i, b) in f[42..].iter_mut().enumerate() {
+        *b = i as u8;
+    }
+    f
 }
 
 fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
@@ -415,6 +422,54 @@ fn two_queues_two_workers_every_frame_accounted_for() {
         stderr.contains("the device cannot hash these RSS types"),
         "{stderr}"
     );
+}
+
+#[test]
+fn jumbo_frames_fit_one_mbuf_and_are_forwarded_whole() {
+    let dir = TempDir::new("dpdk-jumbo");
+    // A 9000-byte IP packet (MTU 9000 on both interfaces) and a small one.
+    let frames = vec![udp_frame(1, 1, 9000 - 28), udp_frame(2, 2, 18)];
+    assert_eq!(frames[0].len(), 9014);
+    write_pcap(&dir.0.join("in.pcap"), &frames);
+    write_pcap(&dir.0.join("empty.pcap"), &[]);
+    let text = fs::read_to_string(two_queue_config(&dir.0, "jumbo"))
+        .expect("reading the config")
+        .replace(
+            "net_pcap0,rx_pcap=in-q0.pcap,rx_pcap=in-q1.pcap,tx_pcap=p0-w0.pcap,tx_pcap=p0-w1.pcap",
+            "net_pcap0,rx_pcap=in.pcap",
+        )
+        .replace(", rx_queues: 2, rss: true", "")
+        .replace(
+            "addresses: [192.0.2.1/24]",
+            "mtu: 9000, addresses: [192.0.2.1/24]",
+        )
+        .replace(
+            "addresses: [198.51.100.1/24]",
+            "mtu: 9000, addresses: [198.51.100.1/24]",
+        )
+        .replace(
+            "  - { core: 0, rx: [p0/0, p1] }\n  - { core: 1, rx: [p0/1] }",
+            "  - { core: 0, rx: [p0, p1] }",
+        )
+        .replace(",tx_pcap=p1-w1.pcap", "");
+    let config = dir.0.join("jumbo.yaml");
+    fs::write(&config, text).expect("writing the config");
+    let mut run = Run::start(&dir.0, &config);
+    let out = dir.0.join("p1-w0.pcap");
+    run.wait_until("both frames forwarded", || frames_so_far(&out) >= 2);
+    let (status, stdout, stderr) = run.stop();
+    assert!(
+        status.success(),
+        "silkroute run ({status}):\n{stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("mtu=9000"), "{stderr}");
+    let out = read_pcap(&out);
+    assert_eq!(out.len(), 2, "{stdout}");
+    for (o, i) in out.iter().zip(&frames) {
+        assert_eq!(o.len(), i.len(), "forwarded whole");
+        assert_eq!(o[22], 63, "TTL");
+        assert_eq!(o[26..], i[26..], "addresses and payload untouched");
+    }
 }
 
 /// A network namespace with IPv6 off (so the kernel sends nothing on its
