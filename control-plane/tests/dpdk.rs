@@ -555,11 +555,11 @@ fn tap_two_queues_rss_flows_stay_on_their_queue() {
     let config = dir.0.join("tap.yaml");
     fs::write(&config, text).expect("writing the config");
     let mut run = Run::start_in(&dir.0, &config, Some(&ns.0));
-    run.wait_until("the tap device", || {
-        Command::new("ip")
-            .args(["-n", &ns.0, "link", "show", "srtap0"])
-            .output()
-            .is_ok_and(|o| o.status.success())
+    // The tap exists from the EAL's probe on, but frames sent to it before
+    // the port starts (queues attached) are lost: wait for the router.
+    let log = dir.0.join("run.err");
+    run.wait_until("the router to start", || {
+        fs::read_to_string(&log).is_ok_and(|l| l.contains("router started"))
     });
     ns.run(&["ip", "link", "set", "srtap0", "up"], true);
     let send = dir.0.join("send.py");
