@@ -8,6 +8,7 @@
 pub mod api;
 pub mod commands;
 pub mod ctl;
+pub mod dpdk_ports;
 pub mod exception;
 pub mod fib_bench;
 pub mod fib_build;
@@ -19,4 +20,5 @@ pub mod runtime;
 pub mod socket;
 pub mod summary;
 pub mod telemetry;
+pub mod workers;
 pub mod xdp_ports;

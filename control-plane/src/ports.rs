@@ -43,14 +43,42 @@ pub enum PortOpenError {
         /// The failure, naming the interface.
         source: silkroute_router::port::af_xdp::AfXdpError,
     },
-    /// An af_xdp port among heap-backend ports, or the other way round
-    /// (the config loader refuses such a mix).
-    #[error("port {port}: {driver} ports cannot run beside af_xdp ports")]
-    NotXdpBackend {
+    /// A port of one backend among ports of another (af_xdp or dpdk
+    /// beside heap-backend ports; the config loader refuses such a mix).
+    #[error("port {port}: {driver} ports cannot run beside {backend} ports")]
+    MixedBackends {
         /// Port name.
         port: String,
         /// Its driver.
         driver: &'static str,
+        /// The backend of the other ports.
+        backend: &'static str,
+    },
+    /// A dpdk port in a build without the `dpdk` feature.
+    #[error("port {port} uses the dpdk driver but this silkroute was built without the dpdk feature (rebuild with `cargo build --release --features dpdk`)")]
+    NoDpdkFeature {
+        /// Port name.
+        port: String,
+    },
+    /// The DPDK EAL refused its options (or a device failed to probe).
+    #[cfg(feature = "dpdk")]
+    #[error("initialising the DPDK EAL with `{args}`")]
+    DpdkEal {
+        /// The EAL command line.
+        args: String,
+        /// DPDK's error.
+        source: silkroute_dpdk::DpdkError,
+    },
+    /// A dpdk port's device could not be found, configured or started.
+    #[cfg(feature = "dpdk")]
+    #[error("port {port} (DPDK device {device})")]
+    Dpdk {
+        /// Port name.
+        port: String,
+        /// The device.
+        device: String,
+        /// DPDK's error.
+        source: silkroute_dpdk::DpdkError,
     },
     /// The driver does not exist on this operating system.
     #[error("port {port}: the {driver} driver is not available on this system")]
@@ -156,11 +184,13 @@ pub fn open_ports(cfg: &Config, pool: &Arc<HeapPool>) -> Result<OpenPorts, PortO
                 out.tx
                     .push(txq.into_iter().map(|t| Some(HeapTx::AfPacket(t))).collect());
             }
-            // Opened by `crate::xdp_ports` on the AF_XDP backend.
-            Driver::AfXdp { .. } => {
-                return Err(PortOpenError::NotXdpBackend {
+            // Opened by `crate::xdp_ports` and `crate::dpdk_ports` on their
+            // own backends.
+            Driver::AfXdp { .. } | Driver::Dpdk { .. } => {
+                return Err(PortOpenError::MixedBackends {
                     port: name.clone(),
                     driver: port.driver.kind(),
+                    backend: "heap",
                 })
             }
             #[cfg(not(target_os = "linux"))]

@@ -12,17 +12,17 @@ use std::time::{Duration, Instant, SystemTime};
 
 use silkroute_config::{Config, ConfigErrors, LoadOptions, RouteFileCache};
 use silkroute_router::buf::HeapPool;
-use silkroute_router::counters::{SharedCounters, WorkerCounters};
+use silkroute_router::counters::WorkerCounters;
 use silkroute_router::exception::{self, ControlRings};
 use silkroute_router::fib::{Fib, FibPublisher, Target};
 use silkroute_router::port::memory::MemoryPeer;
 use silkroute_router::port::{DriverStats, Heap, HeapRx, HeapTx};
-use silkroute_router::worker::{pin_to_core, Worker};
 
 use crate::exception::{ControlCounters, ExceptionHandler};
 use crate::fib_build::{FibBuildError, FibManager, UpdateStats};
 use crate::ports::{open_ports, PortOpenError};
 use crate::telemetry::{FibStats, ReloadResult, Telemetry};
+use crate::workers::WorkersStarted;
 
 /// Tunables of a run.
 #[derive(Debug, Clone)]
@@ -189,90 +189,28 @@ impl Router {
     /// configured worker entry.
     pub fn start(config: Config, opts: &RunOptions) -> Result<Router, StartError> {
         let (manager, fib) = FibManager::new(&config)?;
-        // af_xdp configs run `Worker<Xdp>` (crate::xdp_ports); the heap
-        // pool and ports are for every other driver.
-        let xdp = crate::xdp_ports::uses_af_xdp(&config);
-        let pool = HeapPool::new(if xdp { 0 } else { opts.pool_buffers });
-        let mut ports = if xdp {
-            crate::xdp_ports::no_heap_ports()
-        } else {
-            open_ports(&config, &pool)?
-        };
         let handler = ExceptionHandler::new(&config);
         let mut publisher = FibPublisher::new(fib);
         let stop = Arc::new(AtomicBool::new(false));
         let nports = config.ports.len();
-        let mut handles = Vec::new();
-        let mut shared_all = Vec::new();
-        let mut control = Vec::new();
-        let mut input_done_all = Vec::new();
-        let mut port_modes = Vec::new();
-        let heap_workers = if xdp { &[][..] } else { &config.workers[..] };
-        if xdp {
-            let started =
-                crate::xdp_ports::start_xdp_workers(&config, &mut publisher, &stop, opts)?;
-            handles = started.handles;
-            shared_all = started.shared;
-            control = started.control;
-            input_done_all = started.input_done;
-            port_modes = started.port_modes;
-            ports = started.ports;
-        }
-        for (w, wcfg) in heap_workers.iter().enumerate() {
-            let mut rx: Vec<(u16, u16, HeapRx)> = Vec::new();
-            for q in &wcfg.rx {
-                if let Some(r) = ports
-                    .rx
-                    .get_mut(q.port)
-                    .and_then(|p| p.get_mut(usize::from(q.queue)))
-                    .and_then(Option::take)
-                {
-                    rx.push((q.port as u16, q.queue, r));
-                }
-            }
-            let tx: Vec<Option<HeapTx>> = (0..nports)
-                .map(|p| {
-                    ports
-                        .tx
-                        .get_mut(p)
-                        .and_then(|t| t.get_mut(w))
-                        .and_then(Option::take)
-                })
-                .collect();
-            let (wrings, crings) = exception::rings(opts.exception_slots, opts.inject_slots);
-            let shared = Arc::new(SharedCounters::new(nports));
-            let input_done = Arc::new(AtomicBool::new(false));
-            let worker: Worker<Heap> = Worker {
-                id: w,
-                rx,
-                tx,
-                pool: pool.cache(),
-                fib: publisher.reader(),
-                rings: wrings,
-                shared: Arc::clone(&shared),
-                stop: Arc::clone(&stop),
-                input_done: Arc::clone(&input_done),
-            };
-            let core = wcfg.core;
-            let pin = opts.pin;
-            let handle = std::thread::Builder::new()
-                .name(format!("silkroute-w{w}"))
-                .spawn(move || {
-                    if pin && !pin_to_core(core) {
-                        tracing::warn!(
-                            worker = w,
-                            core,
-                            "could not pin worker to its core; running unpinned"
-                        );
-                    }
-                    worker.run()
-                })
-                .map_err(|source| StartError::Spawn { worker: w, source })?;
-            handles.push(handle);
-            shared_all.push(shared);
-            control.push(crings);
-            input_done_all.push(input_done);
-        }
+        // af_xdp and dpdk configs run their own backend (the config crate
+        // refuses a mix); every other driver runs on heap buffers.
+        let started = if crate::xdp_ports::uses_af_xdp(&config) {
+            crate::xdp_ports::start_xdp_workers(&config, &mut publisher, &stop, opts)?
+        } else if crate::dpdk_ports::uses_dpdk(&config) {
+            crate::dpdk_ports::start_dpdk_workers(&config, &mut publisher, &stop, opts)?
+        } else {
+            start_heap_workers(&config, &mut publisher, &stop, opts)?
+        };
+        let WorkersStarted {
+            handles,
+            shared: shared_all,
+            control,
+            input_done: input_done_all,
+            mut ports,
+            port_modes,
+            device_stats,
+        } = started;
         let telemetry = Arc::new(
             Telemetry::new(
                 config
@@ -292,7 +230,8 @@ impl Router {
                     .map(|w| w.rx.iter().map(|q| (q.port, q.queue)).collect())
                     .collect(),
             )
-            .with_port_modes(port_modes),
+            .with_port_modes(port_modes)
+            .with_device_stats(device_stats),
         );
         let mut router = Router {
             watched: Vec::new(),
@@ -645,6 +584,54 @@ impl Router {
     }
 }
 
+/// Opens the heap-backend ports (pcap, memory, af_packet) on one shared
+/// pool and starts the workers over them.
+fn start_heap_workers(
+    config: &Config,
+    publisher: &mut FibPublisher,
+    stop: &Arc<AtomicBool>,
+    opts: &RunOptions,
+) -> Result<WorkersStarted, StartError> {
+    let pool = HeapPool::new(opts.pool_buffers);
+    let nports = config.ports.len();
+    let mut started = WorkersStarted::new(open_ports(config, &pool)?, nports);
+    for (w, wcfg) in config.workers.iter().enumerate() {
+        let ports = &mut started.ports;
+        let mut rx: Vec<(u16, u16, HeapRx)> = Vec::new();
+        for q in &wcfg.rx {
+            if let Some(r) = ports
+                .rx
+                .get_mut(q.port)
+                .and_then(|p| p.get_mut(usize::from(q.queue)))
+                .and_then(Option::take)
+            {
+                rx.push((q.port as u16, q.queue, r));
+            }
+        }
+        let tx: Vec<Option<HeapTx>> = (0..nports)
+            .map(|p| {
+                ports
+                    .tx
+                    .get_mut(p)
+                    .and_then(|t| t.get_mut(w))
+                    .and_then(Option::take)
+            })
+            .collect();
+        started.start::<Heap, ()>(
+            w,
+            wcfg.core,
+            rx,
+            tx,
+            pool.cache(),
+            publisher,
+            stop,
+            opts,
+            || (),
+        )?;
+    }
+    Ok(started)
+}
+
 fn file_stamp(p: &std::path::Path) -> Option<(SystemTime, u64)> {
     let m = std::fs::metadata(p).ok()?;
     Some((m.modified().ok()?, m.len()))
@@ -658,6 +645,9 @@ pub fn restart_needed(old: &Config, new: &Config) -> Option<String> {
     }
     if old.workers != new.workers {
         return Some("workers changed (cores or polled queues)".into());
+    }
+    if old.dpdk != new.dpdk && new.ports.iter().any(|p| p.driver.kind() == "dpdk") {
+        return Some("dpdk EAL options changed".into());
     }
     if old.control != new.control || old.metrics != new.metrics {
         return Some("control socket or metrics endpoint changed".into());

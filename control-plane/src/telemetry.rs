@@ -108,6 +108,43 @@ pub struct ControlState {
     pub neighbors: NeighborCounts,
 }
 
+/// A port's device counters, as its NIC or poll-mode driver keeps them
+/// (DPDK's `rte_eth_stats` and extended stats), besides silkroute's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceStats {
+    /// Port id.
+    pub port: usize,
+    /// Frames received.
+    pub rx_packets: u64,
+    /// Frames sent.
+    pub tx_packets: u64,
+    /// Bytes received.
+    pub rx_bytes: u64,
+    /// Bytes sent.
+    pub tx_bytes: u64,
+    /// Frames dropped by the device for want of a free descriptor.
+    pub rx_missed: u64,
+    /// Erroneous frames received.
+    pub rx_errors: u64,
+    /// Failed transmissions.
+    pub tx_errors: u64,
+    /// Receive buffer allocation failures.
+    pub rx_nombuf: u64,
+    /// Mbufs free in the port's mempool now.
+    pub mbufs_available: u64,
+    /// Mbufs the port's mempool was created with.
+    pub mbufs: u64,
+    /// The driver's extended counters, `(name, value)`.
+    pub xstats: Vec<(String, u64)>,
+}
+
+/// Where device counters come from; read when metrics are scraped (never
+/// by a worker).
+pub trait DeviceStatsSource: Send + Sync + std::fmt::Debug {
+    /// Counters of every port that has them.
+    fn read(&self) -> Vec<DeviceStats>;
+}
+
 /// Shared view of the running router.
 #[derive(Debug)]
 pub struct Telemetry {
@@ -125,9 +162,12 @@ pub struct Telemetry {
     /// (empty when not given: metrics then leave the `queue` label empty).
     pub worker_rx_queues: Vec<Vec<(usize, u16)>>,
     /// Per port id, how an af_xdp port runs (`native-copy`,
-    /// `native-zerocopy`, `skb-copy`); empty for other drivers (and
-    /// empty when not given).
+    /// `native-zerocopy`, `skb-copy`) or a dpdk port's poll-mode driver
+    /// (`net_pcap`, `net_ixgbe`, ...); empty for other drivers (and empty
+    /// when not given).
     pub port_modes: Vec<&'static str>,
+    /// Device counters of the ports that have them (dpdk).
+    pub device_stats: Option<Arc<dyn DeviceStatsSource>>,
     /// When the router started.
     pub started: SystemTime,
     state: Mutex<ControlState>,
@@ -150,6 +190,7 @@ impl Telemetry {
             driver,
             worker_rx_queues: Vec::new(),
             port_modes: Vec::new(),
+            device_stats: None,
             started: SystemTime::now(),
             state: Mutex::new(ControlState::default()),
         }
@@ -165,6 +206,12 @@ impl Telemetry {
     /// Records how each af_xdp port runs (see [`Telemetry::port_modes`]).
     pub fn with_port_modes(mut self, modes: Vec<&'static str>) -> Self {
         self.port_modes = modes;
+        self
+    }
+
+    /// Records where device counters come from.
+    pub fn with_device_stats(mut self, source: Option<Arc<dyn DeviceStatsSource>>) -> Self {
+        self.device_stats = source;
         self
     }
 

@@ -7,80 +7,21 @@
 //! refuses a mix), and every worker polls one queue of every af_xdp port
 //! (it transmits through that queue's socket).
 
-use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use silkroute_config::{Config, Driver};
-use silkroute_router::counters::{SharedCounters, WorkerCounters};
-use silkroute_router::exception::ControlRings;
 use silkroute_router::fib::FibPublisher;
-use silkroute_router::port::Backend;
-use silkroute_router::worker::{pin_to_core, Worker};
 
-use crate::ports::{OpenPorts, PortOpenError};
+use crate::ports::PortOpenError;
 use crate::runtime::{RunOptions, StartError};
+use crate::workers::WorkersStarted;
 
 /// True when the config's ports are af_xdp ports (then all are).
 pub fn uses_af_xdp(cfg: &Config) -> bool {
     cfg.ports
         .iter()
         .any(|p| matches!(p.driver, Driver::AfXdp { .. }))
-}
-
-/// What [`start_xdp_workers`] started, in the shapes `Router::start`
-/// keeps for any backend.
-#[derive(Debug)]
-pub struct XdpStarted {
-    /// Worker threads, by worker index.
-    pub handles: Vec<JoinHandle<WorkerCounters>>,
-    /// Each worker's published counters.
-    pub shared: Vec<Arc<SharedCounters>>,
-    /// The control plane's ends of each worker's rings.
-    pub control: Vec<ControlRings>,
-    /// Each worker's "input ended" flag (never set: a link has no end).
-    pub input_done: Vec<Arc<AtomicBool>>,
-    /// Ports as the heap path reports them (no queues; driver counters).
-    pub ports: OpenPorts,
-    /// Per port: `native` or `skb`, then `-zerocopy` or `-copy` (e.g.
-    /// `native-copy` on a veth), for logs and metrics.
-    pub port_modes: Vec<&'static str>,
-}
-
-/// No heap-backend ports (what an af_xdp config has).
-pub fn no_heap_ports() -> OpenPorts {
-    OpenPorts {
-        rx: Vec::new(),
-        tx: Vec::new(),
-        counters: Vec::new(),
-        memory_peers: HashMap::new(),
-    }
-}
-
-/// Spawns `worker` on a thread named `silkroute-w{id}`, pinned to `core`
-/// when `pin` (a warning when the OS refuses).
-pub fn spawn_worker<B: Backend>(
-    worker: Worker<B>,
-    core: usize,
-    pin: bool,
-) -> std::io::Result<JoinHandle<WorkerCounters>>
-where
-    Worker<B>: Send,
-{
-    let w = worker.id;
-    std::thread::Builder::new()
-        .name(format!("silkroute-w{w}"))
-        .spawn(move || {
-            if pin && !pin_to_core(core) {
-                tracing::warn!(
-                    worker = w,
-                    core,
-                    "could not pin worker to its core; running unpinned"
-                );
-            }
-            worker.run()
-        })
 }
 
 /// Refuses: AF_XDP is Linux only.
@@ -90,7 +31,7 @@ pub fn start_xdp_workers(
     _publisher: &mut FibPublisher,
     _stop: &Arc<AtomicBool>,
     _opts: &RunOptions,
-) -> Result<XdpStarted, StartError> {
+) -> Result<WorkersStarted, StartError> {
     Err(PortOpenError::Unsupported {
         port: config
             .ports
@@ -119,9 +60,8 @@ pub fn start_xdp_workers(
     publisher: &mut FibPublisher,
     stop: &Arc<AtomicBool>,
     opts: &RunOptions,
-) -> Result<XdpStarted, StartError> {
+) -> Result<WorkersStarted, StartError> {
     use silkroute_config::{MacAddr, XdpMode, XdpZeroCopy};
-    use silkroute_router::exception;
     use silkroute_router::port::af_xdp::{
         open_worker, AttachMode, Xdp, XdpPort, XdpPortConfig, ZeroCopy,
     };
@@ -139,9 +79,10 @@ pub fn start_xdp_workers(
             pass_to_kernel,
         } = &port.driver
         else {
-            return Err(PortOpenError::NotXdpBackend {
+            return Err(PortOpenError::MixedBackends {
                 port: port.name.to_string(),
                 driver: port.driver.kind(),
+                backend: "af_xdp",
             }
             .into());
         };
@@ -202,19 +143,9 @@ pub fn start_xdp_workers(
         counters.push(Arc::new(DriverCounters::default()));
     }
     let nports = ports.len();
-    let mut started = XdpStarted {
-        handles: Vec::new(),
-        shared: Vec::new(),
-        control: Vec::new(),
-        input_done: Vec::new(),
-        ports: OpenPorts {
-            rx: (0..nports).map(|_| Vec::new()).collect(),
-            tx: (0..nports).map(|_| Vec::new()).collect(),
-            counters: counters.clone(),
-            memory_peers: HashMap::new(),
-        },
-        port_modes: vec![""; nports],
-    };
+    let mut heap = crate::workers::no_heap_ports(nports);
+    heap.counters = counters.clone();
+    let mut started = WorkersStarted::new(heap, nports);
     for (w, wcfg) in config.workers.iter().enumerate() {
         let polled: Vec<(u16, u16)> = wcfg.rx.iter().map(|q| (q.port as u16, q.queue)).collect();
         let queues = open_worker(&ports, &counters, &polled, zero_copy).map_err(|source| {
@@ -238,26 +169,17 @@ pub fn start_xdp_workers(
             zero_copy = queues.zero_copy,
             "af_xdp worker sockets bound (one shared UMEM)"
         );
-        let (wrings, crings) = exception::rings(opts.exception_slots, opts.inject_slots);
-        let shared = Arc::new(SharedCounters::new(nports));
-        let input_done = Arc::new(AtomicBool::new(false));
-        let worker: Worker<Xdp> = Worker {
-            id: w,
-            rx: queues.rx,
-            tx: queues.tx,
-            pool: queues.pool,
-            fib: publisher.reader(),
-            rings: wrings,
-            shared: Arc::clone(&shared),
-            stop: Arc::clone(stop),
-            input_done: Arc::clone(&input_done),
-        };
-        let handle = spawn_worker(worker, wcfg.core, opts.pin)
-            .map_err(|source| StartError::Spawn { worker: w, source })?;
-        started.handles.push(handle);
-        started.shared.push(shared);
-        started.control.push(crings);
-        started.input_done.push(input_done);
+        started.start::<Xdp, ()>(
+            w,
+            wcfg.core,
+            queues.rx,
+            queues.tx,
+            queues.pool,
+            publisher,
+            stop,
+            opts,
+            || (),
+        )?;
     }
     for (port, mode) in config.ports.iter().zip(&started.port_modes) {
         tracing::info!(port = %port.name, mode, "af_xdp mode obtained");

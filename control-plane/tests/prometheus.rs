@@ -19,12 +19,17 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+#[path = "common/tools.rs"]
+mod tools;
+
+use tools::{find_tool, free_port, promtool_check_metrics, TempDir};
 
 /// Substitutions for the dashboard's variables. `$__rate_interval` must
 /// cover several 1 s scrapes.
@@ -41,27 +46,6 @@ const DASHBOARD_VARIABLES: &[(&str, &str)] = &[
 const MIN_SCRAPES: usize = 8;
 
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path =
-            std::env::temp_dir().join(format!("silkroute-{tag}-{}-{nanos}", std::process::id()));
-        fs::create_dir_all(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A child process killed and reaped on drop (also when the test panics).
 struct Proc {
@@ -101,24 +85,6 @@ impl Drop for Proc {
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// `name` on `PATH` (or in /usr/bin, /usr/local/bin); fails the test with
-/// the install hint when missing.
-fn find_tool(name: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")])
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!("{name} not found: install prometheus: apt-get install prometheus")
-        })
-}
-
-fn free_port() -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").expect("binding a free port");
-    l.local_addr().expect("local addr")
 }
 
 /// A minimal HTTP/1.0 GET: `(status, headers, body)`.
@@ -306,30 +272,7 @@ fn prometheus_scrapes_and_dashboard_and_alerts_have_data() {
     );
 
     // promtool check metrics: silent and successful.
-    let mut check = Command::new(&promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running promtool check metrics");
-    check
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(metrics.as_bytes())
-        .expect("feeding promtool");
-    let out = check.wait_with_output().expect("promtool check metrics");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && said.trim().is_empty(),
-        "promtool check metrics ({}):\n{said}",
-        out.status
-    );
+    promtool_check_metrics(&promtool, &metrics);
     // What Prometheus asks for: OpenMetrics.
     let (status, head, body) = http_get(
         metrics_addr,

@@ -123,19 +123,56 @@ pub enum ConfigErrorKind {
     #[error("frame_size {value} must be a power of two in {min}..={max}")]
     FrameSize { value: u64, min: u64, max: u64 },
 
-    /// An af_xdp port next to ports of another driver: a worker is built
-    /// over one buffer type (UMEM frames for af_xdp), so a config is all
-    /// af_xdp or none.
-    #[error("port {port} uses {driver} but port {xdp_port} uses af_xdp: af_xdp ports cannot be mixed with other drivers in one config")]
-    AfXdpMixed {
+    /// An af_xdp or dpdk port next to ports of another driver: a worker is
+    /// built over one buffer type (UMEM frames for af_xdp, mbufs for dpdk),
+    /// so a config using one of them uses it for every port.
+    #[error("port {port} uses {driver} but port {other_port} uses {other_driver}: {other_driver} ports cannot be mixed with other drivers in one config")]
+    DriverMixed {
         port: String,
         driver: &'static str,
-        xdp_port: String,
+        other_port: String,
+        other_driver: &'static str,
     },
     /// A worker that polls no queue of an af_xdp port: it could not
     /// transmit there (AF_XDP sends through the socket of a polled queue).
     #[error("worker on core {core} polls no queue of af_xdp port {port}: an af_xdp worker transmits through the socket of a queue it polls, so it must poll one queue of every port (give the port `queues: N`, one per worker)")]
     AfXdpWorkerWithoutQueue { core: u64, port: String },
+
+    /// A dpdk port's descriptor count is not a power of two in range.
+    #[error("{key} {value} must be a power of two in {min}..={max}")]
+    DpdkDescriptors {
+        key: &'static str,
+        value: u64,
+        min: u64,
+        max: u64,
+    },
+    /// A dpdk port's `mbufs` is out of range.
+    #[error("mbufs {value} out of range {min}..={max}")]
+    DpdkMbufs { value: u64, min: u64, max: u64 },
+    /// A dpdk port with fewer transmit queues than there are workers.
+    #[error("tx_queues {value} is below the number of workers ({workers}): each worker transmits through its own queue of every dpdk port")]
+    DpdkTxQueuesBelowWorkers { value: u64, workers: usize },
+    /// A dpdk device that is neither a declared vdev nor a PCI address.
+    #[error("unknown DPDK device {0:?}: name a vdev from dpdk.vdevs (e.g. net_pcap0) or give a PCI address such as 0000:03:00.0")]
+    DpdkUnknownDevice(String),
+    /// Two dpdk ports on one device.
+    #[error("DPDK device {device} is already used by port {other}")]
+    DpdkDeviceUsedTwice { device: String, other: String },
+    /// Not a PCI address.
+    #[error("invalid PCI address {0:?}: expected DOMAIN:BUS:DEVICE.FUNCTION such as 0000:03:00.0")]
+    InvalidPciAddress(String),
+    /// A vdev spec without a valid device name.
+    #[error("invalid vdev {0:?}: expected NAME[,KEY=VALUE...] with NAME like net_pcap0 (letters, digits, '_')")]
+    InvalidVdev(String),
+    /// The same vdev name declared twice.
+    #[error("duplicate vdev {name} (first declared at line {first_line})")]
+    DuplicateVdev { name: String, first_line: usize },
+    /// `dpdk.memory_mb` out of range.
+    #[error("memory_mb {value} out of range {min}..={max}")]
+    DpdkMemory { value: u64, min: u64, max: u64 },
+    /// `dpdk.file_prefix` not usable as a file name part.
+    #[error("invalid file_prefix {0:?}: use 1 to 32 characters from a-z, A-Z, 0-9, '_' and '-'")]
+    InvalidFilePrefix(String),
 
     // ---- interfaces ----
     /// Not a MAC address `xx:xx:xx:xx:xx:xx`.

@@ -32,9 +32,9 @@ use std::path::Path;
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors};
 pub use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 pub use model::{
-    default_socket_path, Config, ControlConfig, Driver, InterfaceConfig, LogLevel, MetricsConfig,
-    NeighborConfig, NextHop, NextHopSet, PortConfig, ReloadConfig, RouteStats, RxQueue,
-    WorkerConfig, XdpMode, XdpZeroCopy, DEFAULT_METRICS_LISTEN, DEFAULT_SOCKET_MODE,
+    default_socket_path, Config, ControlConfig, DpdkConfig, Driver, InterfaceConfig, LogLevel,
+    MetricsConfig, NeighborConfig, NextHop, NextHopSet, PortConfig, ReloadConfig, RouteStats,
+    RxQueue, WorkerConfig, XdpMode, XdpZeroCopy, DEFAULT_METRICS_LISTEN, DEFAULT_SOCKET_MODE,
 };
 pub use raw::schema_keys;
 pub use route_file::{
@@ -44,9 +44,11 @@ pub use route_file::{
 pub use table::{FileRoutes, RouteFileCache, RoutePrefix, RouteTable};
 pub use types::{MacAddr, MacParseError, Name, MAX_NAME_LEN};
 pub use validate::{
-    cpu_count, LoadOptions, DEFAULT_FRAME_SIZE, DEFAULT_MTU, DEFAULT_RING_FRAMES,
-    DEFAULT_RING_SIZE, IPV6_MIN_MTU, MAX_ECMP, MAX_FRAME_SIZE, MAX_MTU, MAX_QUEUES,
-    MAX_RING_FRAMES, MAX_RING_SIZE, MIN_FRAME_SIZE, MIN_MTU, MIN_RING_FRAMES, MIN_RING_SIZE,
+    cpu_count, LoadOptions, DEFAULT_DESCRIPTORS, DEFAULT_FILE_PREFIX, DEFAULT_FRAME_SIZE,
+    DEFAULT_MTU, DEFAULT_NO_HUGE_MEMORY_MB, DEFAULT_RING_FRAMES, DEFAULT_RING_SIZE, IPV6_MIN_MTU,
+    MAX_DESCRIPTORS, MAX_ECMP, MAX_FRAME_SIZE, MAX_MBUFS, MAX_MEMORY_MB, MAX_MTU, MAX_QUEUES,
+    MAX_RING_FRAMES, MAX_RING_SIZE, MIN_DESCRIPTORS, MIN_FRAME_SIZE, MIN_MBUFS, MIN_MEMORY_MB,
+    MIN_MTU, MIN_RING_FRAMES, MIN_RING_SIZE,
 };
 
 impl Config {

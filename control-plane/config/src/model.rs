@@ -90,6 +90,29 @@ pub struct Config {
     pub reload: ReloadConfig,
     /// The route files, resolved (watched when `reload.watch` is on).
     pub route_files: Vec<PathBuf>,
+    /// EAL options for the dpdk ports (defaults when the section is absent).
+    pub dpdk: DpdkConfig,
+}
+
+/// `dpdk:` — how the DPDK EAL is initialised (once per process, before any
+/// dpdk port opens), with every default resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DpdkConfig {
+    /// Lcores the EAL knows (`-l`); default: the workers' cores, sorted.
+    pub cores: Vec<usize>,
+    /// Megabytes reserved (`-m`); default 512 with `no_huge`, else DPDK's.
+    pub memory_mb: Option<u32>,
+    /// Anonymous memory instead of hugepages (`--no-huge`).
+    pub no_huge: bool,
+    /// PCI devices to probe (`-a`): as configured, or else the PCI
+    /// addresses the ports use; empty means no PCI probing (`--no-pci`).
+    pub allow: Vec<String>,
+    /// Virtual devices (`--vdev`), as written.
+    pub vdevs: Vec<String>,
+    /// Appended verbatim to the EAL command line.
+    pub extra_args: Vec<String>,
+    /// `--file-prefix` (default `silkroute`).
+    pub file_prefix: String,
 }
 
 /// Default metrics address: loopback only, so nothing listens on a
@@ -207,6 +230,27 @@ pub enum Driver {
         /// address) go to the kernel's stack instead of the router.
         pass_to_kernel: bool,
     },
+    /// A device driven by DPDK (a vdev such as `net_pcap0` or a PCI NIC
+    /// bound to vfio-pci): poll-mode queues, mbufs used in place.
+    Dpdk {
+        /// The device: a vdev name from `dpdk.vdevs` or a PCI address
+        /// (`0000:03:00.0`, always in that long form here).
+        device: String,
+        /// Receive queues (each polled by one worker).
+        rx_queues: u16,
+        /// Transmit queues (at least one per worker).
+        tx_queues: u16,
+        /// Descriptors per receive queue.
+        rx_descriptors: u16,
+        /// Descriptors per transmit queue.
+        tx_descriptors: u16,
+        /// RSS over IPv4/IPv6 TCP/UDP 5-tuples when `rx_queues > 1`.
+        rss: bool,
+        /// Promiscuous mode.
+        promiscuous: bool,
+        /// Mempool size; `None`: sized from the queues and descriptors.
+        mbufs: Option<u32>,
+    },
 }
 
 /// `af_xdp.mode`: where the XDP program is attached.
@@ -243,6 +287,7 @@ impl Driver {
             Driver::Memory { queues, .. } => *queues,
             Driver::AfPacket { .. } => 1,
             Driver::AfXdp { queues, .. } => *queues,
+            Driver::Dpdk { rx_queues, .. } => *rx_queues,
         }
     }
 
@@ -254,6 +299,7 @@ impl Driver {
             Driver::Memory { .. } => "memory",
             Driver::AfPacket { .. } => "af_packet",
             Driver::AfXdp { .. } => "af_xdp",
+            Driver::Dpdk { .. } => "dpdk",
         }
     }
 }

@@ -34,6 +34,28 @@ pub(crate) struct RawConfig {
     pub metrics: Option<RawMetrics>,
     #[serde(default)]
     pub reload: Option<RawReload>,
+    #[serde(default)]
+    pub dpdk: Option<RawDpdk>,
+}
+
+/// `dpdk:` — EAL options, applied once per process.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDpdk {
+    #[serde(default)]
+    pub cores: Option<Vec<Spanned<u64>>>,
+    #[serde(default)]
+    pub memory_mb: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub no_huge: bool,
+    #[serde(default)]
+    pub allow: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub vdevs: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub extra_args: Vec<String>,
+    #[serde(default)]
+    pub file_prefix: Option<Spanned<String>>,
 }
 
 /// `control:` — the Unix socket `silkctl` talks to.
@@ -81,6 +103,7 @@ pub(crate) enum RawDriver {
     Memory(RawMemory),
     AfPacket(RawAfPacket),
     AfXdp(RawAfXdp),
+    Dpdk(Box<RawDpdkPort>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +148,26 @@ pub(crate) struct RawAfXdp {
     pub zero_copy: Option<crate::model::XdpZeroCopy>,
     #[serde(default)]
     pub pass_to_kernel: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDpdkPort {
+    pub device: Spanned<String>,
+    #[serde(default)]
+    pub rx_queues: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub tx_queues: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub rx_descriptors: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub tx_descriptors: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub rss: Option<bool>,
+    #[serde(default)]
+    pub promiscuous: Option<bool>,
+    #[serde(default)]
+    pub mbufs: Option<Spanned<u64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,6 +257,8 @@ pub fn schema_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("driver.memory", keys_of::<RawMemory>()),
         ("driver.af_packet", keys_of::<RawAfPacket>()),
         ("driver.af_xdp", keys_of::<RawAfXdp>()),
+        ("driver.dpdk", keys_of::<RawDpdkPort>()),
+        ("dpdk", keys_of::<RawDpdk>()),
         ("af_xdp.mode", keys_of::<crate::model::XdpMode>()),
         ("af_xdp.zero_copy", keys_of::<crate::model::XdpZeroCopy>()),
         ("interfaces[]", keys_of::<RawInterface>()),

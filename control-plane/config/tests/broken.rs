@@ -103,7 +103,7 @@ const CASES: &[Case] = &[
     // ---------------------------------------------------------------- unknown keys, each level
     case("unknown top-level key", "log_level: info\nbogus: 1\n", 2, 1, "unknown field `bogus`"),
     case("unknown port key", "ports:\n  - name: p0\n    driver: { memory: {} }\n    color: red\n", 4, 5, "unknown field `color`"),
-    case("unknown driver", "ports:\n  - name: p0\n    driver: { dpdk: {} }\n", 3, 15, "unknown variant `dpdk`"),
+    case("unknown driver", "ports:\n  - name: p0\n    driver: { netmap: {} }\n", 3, 15, "unknown variant `netmap`"),
     case("two drivers", "ports:\n  - name: p0\n    driver: { memory: {}, pcap: {} }\n", 3, 27, "end of mapping"),
     case("unknown pcap option", "ports:\n  - name: p0\n    driver: { pcap: { rx: a.pcap, speed: 10 } }\n", 3, 35, "unknown field `speed`"),
     case("unknown memory option", "ports:\n  - name: p0\n    driver: { memory: { ring: 5 } }\n", 3, 25, "unknown field `ring`"),

@@ -52,10 +52,14 @@ fn schema_keys_match_the_schema() {
             "workers",
             "control",
             "metrics",
-            "reload"
+            "reload",
+            "dpdk"
         ]
     );
-    assert_eq!(get("driver"), ["pcap", "memory", "af_packet", "af_xdp"]);
+    assert_eq!(
+        get("driver"),
+        ["pcap", "memory", "af_packet", "af_xdp", "dpdk"]
+    );
     assert_eq!(get("driver.pcap"), ["rx", "tx", "loop"]);
     assert_eq!(
         get("log_level"),

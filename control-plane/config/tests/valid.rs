@@ -144,6 +144,10 @@ fn full_example_parses_into_the_expected_model() {
         metrics: MetricsConfig::default(),
         reload: ReloadConfig::default(),
         route_files: vec![dir.join("routes-v4.txt"), dir.join("routes-mixed.txt.gz")],
+        dpdk: silkroute_config::DpdkConfig {
+            file_prefix: silkroute_config::DEFAULT_FILE_PREFIX.to_owned(),
+            ..Default::default()
+        },
     };
     assert_eq!(config, expected);
     let summary = config.summary();

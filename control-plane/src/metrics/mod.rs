@@ -20,7 +20,11 @@
 //! | `port_injected_packets_total` | counter | `port`, `queue`, `worker` |
 //! | `port_dropped_packets_total` | counter | `port`, `reason` |
 //! | `port_driver_rx_dropped_packets_total`, `port_driver_tx_errors_total` | counter | `port` |
-//! | `port_info` | gauge (1) | `port`, `driver`, `mode` (af_xdp: `native-zerocopy`, `native-copy`, `skb-copy`; else `-`) |
+//! | `port_info` | gauge (1) | `port`, `driver`, `mode` (af_xdp: `native-zerocopy`, `native-copy`, `skb-copy`; dpdk: the poll-mode driver, e.g. `net_pcap`; else `-`) |
+//! | `dpdk_rx_packets_total`, `dpdk_tx_packets_total`, `dpdk_rx_bytes_total`, `dpdk_tx_bytes_total` | counter | `port` |
+//! | `dpdk_rx_missed_packets_total`, `dpdk_rx_errors_total`, `dpdk_tx_errors_total`, `dpdk_rx_mbuf_alloc_failures_total` | counter | `port` |
+//! | `dpdk_mempool_mbufs`, `dpdk_mempool_available_mbufs` | gauge | `port` |
+//! | `dpdk_xstats_total` | counter | `port`, `name` (the driver's xstat name) |
 //! | `worker_busy_loops_total`, `worker_idle_loops_total` | counter | `worker` |
 //! | `worker_rx_burst_packets` | histogram | `worker` |
 //! | `worker_fib_generation` | gauge | `worker` |
@@ -35,6 +39,9 @@
 //! | `neighbor_entries` | gauge | `state` |
 //! | `build_info` | gauge (1) | `version` |
 //! | `start_time_seconds` | gauge | |
+//!
+//! The `dpdk_*` series are the devices' own counters (`rte_eth_stats`,
+//! xstats), read from DPDK at each scrape; they exist only for dpdk ports.
 //!
 //! Receive counters are per (worker, port): `queue` names the rx queue the
 //! worker polls on that port (`0+1` when one worker polls several queues of
@@ -59,7 +66,7 @@ use silkroute_router::port::DriverStats;
 use silkroute_router::BURST_SIZE;
 
 use crate::exception::Event;
-use crate::telemetry::{ControlState, ReloadResult, Telemetry};
+use crate::telemetry::{ControlState, DeviceStats, ReloadResult, Telemetry};
 
 mod server;
 #[cfg(test)]
@@ -123,6 +130,7 @@ struct Scrape {
     worker_rx_queues: Vec<Vec<(usize, u16)>>,
     workers: Vec<WorkerCounters>,
     driver: Vec<DriverStats>,
+    device: Vec<DeviceStats>,
     state: ControlState,
     started: SystemTime,
 }
@@ -166,6 +174,11 @@ impl Scrape {
             worker_rx_queues: t.worker_rx_queues.clone(),
             workers,
             driver: t.driver.iter().map(|d| d.snapshot()).collect(),
+            device: t
+                .device_stats
+                .as_ref()
+                .map(|s| s.read())
+                .unwrap_or_default(),
             state,
             started: t.started,
         }
@@ -336,6 +349,60 @@ impl Scrape {
                     ("mode", mode.unwrap_or("-").into()),
                 ];
                 (labels, 1u64)
+            }),
+        )
+    }
+
+    /// The devices' own counters (dpdk ports only; nothing otherwise).
+    fn encode_devices(&self, enc: &mut DescriptorEncoder) -> fmt::Result {
+        if self.device.is_empty() {
+            return Ok(());
+        }
+        let per_port = |f: fn(&DeviceStats) -> u64| {
+            self.device
+                .iter()
+                .map(move |d| (vec![("port", self.port_name(d.port))], f(d)))
+        };
+        let counters: [DeviceCounter; 8] = [
+            ("dpdk_rx_packets", "Frames the device received (rte_eth_stats ipackets).", None, |d| d.rx_packets),
+            ("dpdk_tx_packets", "Frames the device sent (rte_eth_stats opackets).", None, |d| d.tx_packets),
+            ("dpdk_rx", "Bytes the device received (rte_eth_stats ibytes).", Some(&Unit::Bytes), |d| d.rx_bytes),
+            ("dpdk_tx", "Bytes the device sent (rte_eth_stats obytes).", Some(&Unit::Bytes), |d| d.tx_bytes),
+            ("dpdk_rx_missed_packets", "Frames the device dropped for want of a free receive descriptor: the workers did not keep up (imissed).", None, |d| d.rx_missed),
+            ("dpdk_rx_errors", "Erroneous frames the device received (ierrors).", None, |d| d.rx_errors),
+            ("dpdk_tx_errors", "Frames the device failed to send (oerrors).", None, |d| d.tx_errors),
+            ("dpdk_rx_mbuf_alloc_failures", "Receive buffer allocations that failed: the port's mempool was empty (rx_nombuf).", None, |d| d.rx_nombuf),
+        ];
+        for (name, help, unit, f) in counters {
+            counter(enc, name, help, unit, per_port(f))?;
+        }
+        gauge(
+            enc,
+            "dpdk_mempool_mbufs",
+            "Mbufs in the port's mempool.",
+            None,
+            per_port(|d| d.mbufs),
+        )?;
+        gauge(
+            enc,
+            "dpdk_mempool_available_mbufs",
+            "Mbufs free in the port's mempool now (the rest sit in rings, bursts and caches).",
+            None,
+            per_port(|d| d.mbufs_available),
+        )?;
+        counter(
+            enc,
+            "dpdk_xstats",
+            "The device driver's extended counters (rte_eth_xstats), by xstat name.",
+            None,
+            self.device.iter().flat_map(|d| {
+                d.xstats.iter().map(move |(name, v)| {
+                    let labels: Labels = vec![
+                        ("port", self.port_name(d.port)),
+                        ("name", Cow::Owned(name.clone())),
+                    ];
+                    (labels, *v)
+                })
             }),
         )
     }
@@ -570,6 +637,7 @@ impl Scrape {
 impl Collector for Scrape {
     fn encode(&self, mut enc: DescriptorEncoder) -> fmt::Result {
         self.encode_ports(&mut enc)?;
+        self.encode_devices(&mut enc)?;
         self.encode_workers(&mut enc)?;
         self.encode_exceptions(&mut enc)?;
         self.encode_fib(&mut enc)?;
@@ -578,6 +646,9 @@ impl Collector for Scrape {
         self.encode_process(&mut enc)
     }
 }
+
+/// A device counter family: name, help, unit and how to read it.
+type DeviceCounter<'a> = (&'a str, &'a str, Option<&'a Unit>, fn(&DeviceStats) -> u64);
 
 /// One counter family.
 fn counter(

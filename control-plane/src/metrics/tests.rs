@@ -350,3 +350,80 @@ fn endpoint_negotiates_format_and_stops_on_drop() {
     }
     drop(router.stop());
 }
+
+/// Device counters as a dpdk port reports them.
+#[derive(Debug)]
+struct FakeDevices;
+
+impl crate::telemetry::DeviceStatsSource for FakeDevices {
+    fn read(&self) -> Vec<DeviceStats> {
+        vec![DeviceStats {
+            port: 1,
+            rx_packets: 7,
+            tx_packets: 5,
+            rx_bytes: 700,
+            tx_bytes: 500,
+            rx_missed: 3,
+            rx_errors: 2,
+            tx_errors: 1,
+            rx_nombuf: 4,
+            mbufs_available: 4000,
+            mbufs: 4095,
+            xstats: vec![("rx_good_packets".into(), 7), ("rx_q0_bytes".into(), 700)],
+        }]
+    }
+}
+
+#[test]
+fn device_counters_are_exported_per_port() {
+    let t = crate::telemetry::Telemetry::new(
+        vec!["p0".into(), "p1".into()],
+        vec!["dpdk", "dpdk"],
+        vec![0],
+        Vec::new(),
+        Vec::new(),
+    )
+    .with_device_stats(Some(std::sync::Arc::new(FakeDevices)));
+    let text = encode_as(&t, Format::PrometheusText);
+    for (series, want) in [
+        ("silkroute_dpdk_rx_packets_total{port=\"p1\"}", 7.0),
+        ("silkroute_dpdk_tx_packets_total{port=\"p1\"}", 5.0),
+        ("silkroute_dpdk_rx_bytes_total{port=\"p1\"}", 700.0),
+        ("silkroute_dpdk_tx_bytes_total{port=\"p1\"}", 500.0),
+        ("silkroute_dpdk_rx_missed_packets_total{port=\"p1\"}", 3.0),
+        ("silkroute_dpdk_rx_errors_total{port=\"p1\"}", 2.0),
+        ("silkroute_dpdk_tx_errors_total{port=\"p1\"}", 1.0),
+        (
+            "silkroute_dpdk_rx_mbuf_alloc_failures_total{port=\"p1\"}",
+            4.0,
+        ),
+        ("silkroute_dpdk_mempool_mbufs{port=\"p1\"}", 4095.0),
+        (
+            "silkroute_dpdk_mempool_available_mbufs{port=\"p1\"}",
+            4000.0,
+        ),
+        (
+            "silkroute_dpdk_xstats_total{port=\"p1\",name=\"rx_good_packets\"}",
+            7.0,
+        ),
+        (
+            "silkroute_dpdk_xstats_total{port=\"p1\",name=\"rx_q0_bytes\"}",
+            700.0,
+        ),
+    ] {
+        assert_eq!(value(&text, series), want, "{series}\n{text}");
+    }
+    // p0 reported no device counters: no series for it.
+    assert!(!text.contains("silkroute_dpdk_rx_packets_total{port=\"p0\"}"));
+    check_conventions(&text);
+    check_conventions(&encode_as(&t, Format::OpenMetrics));
+    // Without a device source, no dpdk family at all.
+    let plain = crate::telemetry::Telemetry::new(
+        vec!["p0".into()],
+        vec!["pcap"],
+        vec![0],
+        Vec::new(),
+        Vec::new(),
+    );
+    assert!(!encode_as(&plain, Format::PrometheusText).contains("silkroute_dpdk_"));
+}

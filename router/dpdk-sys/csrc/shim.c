@@ -40,6 +40,20 @@ uint32_t silkroute_shim_rte_pktmbuf_pkt_len(const struct rte_mbuf *m) { return r
 
 void silkroute_shim_rte_pktmbuf_set_pkt_len(struct rte_mbuf *m, uint32_t len) { m->pkt_len = len; }
 
+void silkroute_shim_rte_pktmbuf_free_bulk(struct rte_mbuf **mbufs, unsigned int n)
+{
+	rte_pktmbuf_free_bulk(mbufs, n);
+}
+
+uint16_t silkroute_shim_rte_pktmbuf_headroom(const struct rte_mbuf *m) { return rte_pktmbuf_headroom(m); }
+
+uint16_t silkroute_shim_rte_pktmbuf_tailroom(const struct rte_mbuf *m) { return rte_pktmbuf_tailroom(m); }
+
+uint64_t silkroute_shim_rss_ip_tcp_udp(void)
+{
+	return RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
+}
+
 int silkroute_shim_rte_lpm_lookup(const struct rte_lpm *lpm, uint32_t ip, uint32_t *next_hop)
 {
 	return rte_lpm_lookup(lpm, ip, next_hop);

@@ -28,6 +28,16 @@ void silkroute_shim_rte_pktmbuf_set_data_len(struct rte_mbuf *m, uint16_t len);
 uint32_t silkroute_shim_rte_pktmbuf_pkt_len(const struct rte_mbuf *m);
 void silkroute_shim_rte_pktmbuf_set_pkt_len(struct rte_mbuf *m, uint32_t len);
 
+/* rte_pktmbuf_free_bulk: frees n mbufs (segments included). */
+void silkroute_shim_rte_pktmbuf_free_bulk(struct rte_mbuf **mbufs, unsigned int n);
+uint16_t silkroute_shim_rte_pktmbuf_headroom(const struct rte_mbuf *m);
+uint16_t silkroute_shim_rte_pktmbuf_tailroom(const struct rte_mbuf *m);
+
+/* RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP: the hash over IPv4
+ * and IPv6 addresses and TCP/UDP ports (RTE_BIT64 macros bindgen cannot
+ * evaluate). */
+uint64_t silkroute_shim_rss_ip_tcp_udp(void);
+
 int silkroute_shim_rte_lpm_lookup(const struct rte_lpm *lpm, uint32_t ip, uint32_t *next_hop);
 /* rte_lpm_lookup_bulk: next_hops[i] gets the tbl entry of ips[i], with
  * RTE_LPM_LOOKUP_SUCCESS set when a rule matched. */

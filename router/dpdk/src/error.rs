@@ -30,6 +30,48 @@ pub enum DpdkError {
         errno: i32,
         reason: String,
     },
+    /// No probed device has the name a port asks for.
+    #[error("no DPDK device named {device} (devices probed: {}): a vdev whose probe failed is reported in the EAL log above; a PCI device must be bound to a DPDK driver (vfio-pci) and allowed", if probed.is_empty() { "none".to_owned() } else { probed.join(", ") })]
+    NoDevice { device: String, probed: Vec<String> },
+    /// The device is already started by this process.
+    #[error("DPDK device {0} is already in use in this process")]
+    DeviceInUse(String),
+    /// An `rte_eth_*` call on a device failed.
+    #[error("{call} on {device} failed: {reason} (errno {errno})")]
+    Eth {
+        call: &'static str,
+        device: String,
+        errno: i32,
+        reason: String,
+    },
+    /// More queues asked for than the device has.
+    #[error("{device} ({driver}) has at most {max} {what}, {asked} asked for")]
+    QueueLimit {
+        device: String,
+        driver: String,
+        what: &'static str,
+        asked: u16,
+        max: u16,
+    },
+    /// The MTU is outside what the device accepts.
+    #[error("{device} accepts an MTU in {min}..={max}, not {mtu}")]
+    Mtu {
+        device: String,
+        mtu: u16,
+        min: u16,
+        max: u16,
+    },
+    /// `rte_pktmbuf_pool_create` failed.
+    #[error("rte_pktmbuf_pool_create of {mbufs} mbufs x {data_room} bytes failed: {reason} (rte_errno {errno}); give the EAL more memory (dpdk.memory_mb) or the port fewer mbufs")]
+    MempoolCreate {
+        mbufs: u32,
+        data_room: u16,
+        errno: i32,
+        reason: String,
+    },
+    /// `rte_thread_register` failed.
+    #[error("rte_thread_register failed: {reason} (rte_errno {errno})")]
+    ThreadRegister { errno: i32, reason: String },
     /// A table config value does not fit DPDK's types.
     #[error("{what} = {value} does not fit DPDK's table configuration")]
     ConfigOverflow { what: &'static str, value: usize },

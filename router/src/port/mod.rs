@@ -2,7 +2,7 @@
 //! privileges (pcap files and in-memory rings).
 //!
 //! A *backend* is a family of ports sharing one buffer type (heap buffers
-//! for pcap/memory, mbufs for DPDK, UMEM frames for AF_XDP). A worker is
+//! for pcap/memory/AF_PACKET, mbufs for DPDK, UMEM frames for AF_XDP). A worker is
 //! generic over one backend, so the per-packet path has no `dyn` call; the
 //! backend's queues are polled in bursts of [`crate::BURST_SIZE`].
 //!
@@ -20,6 +20,8 @@
 pub mod af_packet;
 #[cfg(target_os = "linux")]
 pub mod af_xdp;
+#[cfg(feature = "dpdk")]
+pub mod dpdk;
 pub mod memory;
 pub mod pcap;
 mod source;

@@ -16,8 +16,15 @@ use crate::model::*;
 use crate::raw::*;
 use crate::types::{MacAddr, Name};
 
+mod dpdk;
+mod ports;
 mod routes;
 mod workers;
+
+pub use dpdk::{
+    DEFAULT_DESCRIPTORS, DEFAULT_FILE_PREFIX, DEFAULT_NO_HUGE_MEMORY_MB, MAX_DESCRIPTORS,
+    MAX_MBUFS, MAX_MEMORY_MB, MIN_DESCRIPTORS, MIN_MBUFS, MIN_MEMORY_MB,
+};
 
 use crate::table::RouteTable;
 
@@ -131,6 +138,8 @@ pub(crate) fn load_text(
         interfaces: Vec::new(),
         sets: HashMap::new(),
         next_hop_sets: Vec::new(),
+        dpdk_vdevs: HashMap::new(),
+        dpdk_devices: HashMap::new(),
     };
     let config = v.run(raw);
     let Validator {
@@ -181,6 +190,10 @@ struct Validator<'a> {
     interfaces: Vec<InterfaceConfig>,
     sets: HashMap<Vec<NextHop>, u32>,
     next_hop_sets: Vec<NextHopSet>,
+    /// `dpdk.vdevs` names → line of declaration.
+    dpdk_vdevs: HashMap<String, usize>,
+    /// dpdk device → the port using it.
+    dpdk_devices: HashMap<String, String>,
 }
 
 impl Validator<'_> {
@@ -191,10 +204,11 @@ impl Validator<'_> {
     }
 
     fn run(&mut self, raw: RawConfig) -> Config {
+        let mut dpdk = self.dpdk_section(raw.dpdk.as_ref());
         for p in &raw.ports {
             self.port(p);
         }
-        self.af_xdp_not_mixed(&raw.ports);
+        self.drivers_not_mixed(&raw.ports);
         for i in &raw.interfaces {
             self.interface(i);
         }
@@ -210,6 +224,7 @@ impl Validator<'_> {
         let routes_v6 = RouteTable::new(static_v6, files.v6, sets6);
         let shadowed = stats_static + file_routes - routes_v4.len() - routes_v6.len();
         let workers = self.workers(raw.workers.as_ref(), &raw.ports);
+        self.dpdk_finish(&mut dpdk, &raw.ports, &workers);
         let control = self.control(raw.control.as_ref());
         let metrics = self.metrics(raw.metrics.as_ref());
         let route_files = raw
@@ -238,6 +253,7 @@ impl Validator<'_> {
                 watch: raw.reload.as_ref().is_some_and(|r| r.watch),
             },
             route_files,
+            dpdk,
         }
     }
 
@@ -302,175 +318,6 @@ impl Validator<'_> {
 
     fn resolve(&self, p: &str) -> PathBuf {
         self.dir.join(p)
-    }
-
-    // ---------------------------------------------------------------- ports
-
-    fn port(&mut self, p: &RawPort) {
-        let name = self.name(&p.name);
-        let (line, _) = pos(&p.name.referenced);
-        if let Some(&(_, first_line)) = self.port_names.get(&p.name.value) {
-            self.err(
-                &p.name.referenced,
-                K::DuplicatePort {
-                    name: p.name.value.clone(),
-                    first_line,
-                },
-            );
-        } else {
-            self.port_names
-                .insert(p.name.value.clone(), (self.ports.len(), line));
-        }
-        let driver = match &p.driver.value {
-            RawDriver::Pcap(pc) => {
-                if pc.rx.is_none() && pc.tx.is_none() {
-                    self.err(&p.driver.referenced, K::PcapWithoutFiles);
-                }
-                Driver::Pcap {
-                    rx: pc.rx.as_ref().map(|s| self.resolve(&s.value)),
-                    tx: pc.tx.as_ref().map(|s| self.resolve(&s.value)),
-                    looped: pc.looped,
-                }
-            }
-            RawDriver::Memory(m) => {
-                let ring_size = match &m.ring_size {
-                    None => DEFAULT_RING_SIZE,
-                    Some(r) => {
-                        let ok = r.value.is_power_of_two()
-                            && (MIN_RING_SIZE..=MAX_RING_SIZE).contains(&r.value);
-                        if !ok {
-                            self.err(
-                                &r.referenced,
-                                K::RingSize {
-                                    value: r.value,
-                                    min: MIN_RING_SIZE,
-                                    max: MAX_RING_SIZE,
-                                },
-                            );
-                        }
-                        u32::try_from(r.value).unwrap_or(DEFAULT_RING_SIZE)
-                    }
-                };
-                let queues = match &m.queues {
-                    None => 1,
-                    Some(q) => {
-                        if !(1..=MAX_QUEUES).contains(&q.value) {
-                            self.err(
-                                &q.referenced,
-                                K::Queues {
-                                    value: q.value,
-                                    max: MAX_QUEUES,
-                                },
-                            );
-                        }
-                        u16::try_from(q.value).unwrap_or(1)
-                    }
-                };
-                Driver::Memory { ring_size, queues }
-            }
-            RawDriver::AfPacket(a) => {
-                if !is_linux_interface_name(&a.interface.value) {
-                    self.err(
-                        &a.interface.referenced,
-                        K::InvalidLinuxInterface(a.interface.value.clone()),
-                    );
-                }
-                let ring_frames = self.power_of_two(
-                    a.ring_frames.as_ref(),
-                    (MIN_RING_FRAMES, MAX_RING_FRAMES, DEFAULT_RING_FRAMES),
-                    |value, min, max| K::RingFrames { value, min, max },
-                );
-                let frame_size = self.power_of_two(
-                    a.frame_size.as_ref(),
-                    (MIN_FRAME_SIZE, MAX_FRAME_SIZE, DEFAULT_FRAME_SIZE),
-                    |value, min, max| K::FrameSize { value, min, max },
-                );
-                Driver::AfPacket {
-                    interface: a.interface.value.clone(),
-                    ring_frames,
-                    frame_size,
-                }
-            }
-            RawDriver::AfXdp(x) => {
-                if !is_linux_interface_name(&x.interface.value) {
-                    self.err(
-                        &x.interface.referenced,
-                        K::InvalidLinuxInterface(x.interface.value.clone()),
-                    );
-                }
-                let queues = match &x.queues {
-                    None => 1,
-                    Some(q) => {
-                        if !(1..=MAX_QUEUES).contains(&q.value) {
-                            self.err(
-                                &q.referenced,
-                                K::Queues {
-                                    value: q.value,
-                                    max: MAX_QUEUES,
-                                },
-                            );
-                        }
-                        u16::try_from(q.value).unwrap_or(1)
-                    }
-                };
-                Driver::AfXdp {
-                    interface: x.interface.value.clone(),
-                    queues,
-                    mode: x.mode.unwrap_or_default(),
-                    zero_copy: x.zero_copy.unwrap_or_default(),
-                    pass_to_kernel: x.pass_to_kernel,
-                }
-            }
-        };
-        self.ports.push(PortConfig { name, driver });
-    }
-
-    /// af_xdp ports only next to af_xdp ports (a worker has one buffer
-    /// type): each other port is an error, at its driver.
-    fn af_xdp_not_mixed(&mut self, raw: &[RawPort]) {
-        let Some(xdp_port) = self
-            .ports
-            .iter()
-            .find(|p| matches!(p.driver, Driver::AfXdp { .. }))
-            .map(|p| p.name.to_string())
-        else {
-            return;
-        };
-        let others: Vec<(Location, String, &'static str)> = self
-            .ports
-            .iter()
-            .zip(raw)
-            .filter(|(p, _)| !matches!(p.driver, Driver::AfXdp { .. }))
-            .map(|(p, r)| (r.driver.referenced, p.name.to_string(), p.driver.kind()))
-            .collect();
-        for (loc, port, driver) in others {
-            self.err(
-                &loc,
-                K::AfXdpMixed {
-                    port,
-                    driver,
-                    xdp_port: xdp_port.clone(),
-                },
-            );
-        }
-    }
-
-    /// An optional power of two in `min..=max` (else `default`), with
-    /// `error` built for a value out of range.
-    fn power_of_two(
-        &mut self,
-        value: Option<&Spanned<u64>>,
-        (min, max, default): (u64, u64, u32),
-        error: impl FnOnce(u64, u64, u64) -> K,
-    ) -> u32 {
-        let Some(v) = value else {
-            return default;
-        };
-        if !(v.value.is_power_of_two() && (min..=max).contains(&v.value)) {
-            self.err(&v.referenced, error(v.value, min, max));
-            return default;
-        }
-        u32::try_from(v.value).unwrap_or(default)
     }
 
     // ----------------------------------------------------------- interfaces
@@ -696,17 +543,6 @@ impl Validator<'_> {
     }
 }
 
-/// A name Linux accepts for a network interface (`dev_valid_name`): 1 to
-/// 15 bytes, not `.` or `..`, no `/`, `:` or whitespace.
-fn is_linux_interface_name(s: &str) -> bool {
-    (1..=15).contains(&s.len())
-        && s != "."
-        && s != ".."
-        && !s
-            .bytes()
-            .any(|b| b == b'/' || b == b':' || b == 0 || b.is_ascii_whitespace())
-}
-
 /// `ADDRESS/LEN` for an interface: host bits are the address, so they are expected.
 pub(crate) fn parse_interface_address(s: &str) -> Result<IpNet, String> {
     let Some((addr, len)) = s.split_once('/') else {
@@ -760,24 +596,6 @@ mod tests {
         assert_eq!(parse_cpu_list(""), None);
         assert_eq!(parse_cpu_list("x"), None);
         assert!(cpu_count() >= 1);
-    }
-
-    #[test]
-    fn linux_interface_names() {
-        for good in ["veth0", "eth0.100", "enp1s0f1", "a", "br-lan_2"] {
-            assert!(is_linux_interface_name(good), "{good}");
-        }
-        for bad in [
-            "",
-            ".",
-            "..",
-            "a/b",
-            "eth0:1",
-            "has space",
-            "sixteen-chars-xx",
-        ] {
-            assert!(!is_linux_interface_name(bad), "{bad}");
-        }
     }
 
     #[test]
