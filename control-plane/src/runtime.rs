@@ -15,6 +15,7 @@ use silkroute_router::buf::HeapPool;
 use silkroute_router::counters::{SharedCounters, WorkerCounters};
 use silkroute_router::exception::{self, ControlRings};
 use silkroute_router::fib::{Fib, FibPublisher, Target};
+use silkroute_router::limit::ExceptionLimits;
 use silkroute_router::port::memory::MemoryPeer;
 use silkroute_router::port::{DriverStats, Heap, HeapRx, HeapTx};
 use silkroute_router::worker::{pin_to_core, Worker};
@@ -35,6 +36,8 @@ pub struct RunOptions {
     pub inject_slots: usize,
     /// Pin workers to their configured cores.
     pub pin: bool,
+    /// Limits in front of each worker's exception rings.
+    pub exception_limits: ExceptionLimits,
 }
 
 impl Default for RunOptions {
@@ -46,6 +49,7 @@ impl Default for RunOptions {
             exception_slots: exception::EXCEPTION_RING_SLOTS,
             inject_slots: exception::INJECT_RING_SLOTS,
             pin: true,
+            exception_limits: ExceptionLimits::default(),
         }
     }
 }
@@ -233,6 +237,7 @@ impl Router {
                 pool: pool.cache(),
                 fib: publisher.reader(),
                 rings: wrings,
+                limits: opts.exception_limits,
                 shared: Arc::clone(&shared),
                 stop: Arc::clone(&stop),
                 input_done: Arc::clone(&input_done),
@@ -323,7 +328,8 @@ impl Router {
         &mut self.publisher
     }
 
-    /// Handles every exception waiting on the rings; returns how many.
+    /// Handles the exceptions waiting on the rings (a bounded number per
+    /// worker, see [`crate::exception::DRAIN_PER_POLL`]); returns how many.
     /// When neighbours got resolved, updates the FIB and forwards the
     /// packets that waited for them.
     pub fn poll_exceptions(&mut self) -> usize {

@@ -248,6 +248,7 @@ pub fn start_xdp_workers(
             pool: queues.pool,
             fib: publisher.reader(),
             rings: wrings,
+            limits: opts.exception_limits,
             shared: Arc::clone(&shared),
             stop: Arc::clone(stop),
             input_done: Arc::clone(&input_done),
