@@ -1,6 +1,6 @@
 //! The worker's control-plane protection: token buckets in front of the
 //! exception rings, and the back-off of receive queues that deliver
-//! little but exceptions over those limits.
+//! little but exceptions over those limits ([`FLOODED_QUEUE_YIELD`]).
 //!
 //! Runs on the worker's core, on the packet path: plain integers, no
 //! allocation after construction, the clock read once per
@@ -47,18 +47,73 @@ pub const NEIGHBOR_BURST_PER_SOURCE: u64 = 64;
 /// is left (no per-source state survives spoofing).
 pub const NEIGHBOR_SOURCE_BUCKETS: usize = 64;
 
-/// Iterations a receive queue is skipped after a full burst that was
-/// mostly exceptions over the limits: the queue then takes about
-/// 1/(1 + this) of the polls a busy worker makes, so a port flooded at
-/// full rate costs the other ports' transit ~6% instead of half the
-/// core. An idle worker loses nothing (the skipped iterations are short
-/// and the queue still gets polled well within a NIC ring's depth).
-pub const FLOODED_QUEUE_SKIP: u8 = 15;
+/// Packets the worker's other queues must deliver before a queue whose
+/// last full burst was mostly exceptions over the limits is polled again:
+/// 15 bursts, so while other ports keep the worker busy a port flooded at
+/// full rate gets about 1/16 of its packets (~6% of the core instead of
+/// half of it with two ports). The moment the other queues come up empty
+/// the flooded queue is polled again, so an otherwise idle worker spends
+/// its spare time on it and nothing else waits. What a NIC delivers
+/// meanwhile stays in its ring or is dropped (and counted) by the NIC, the
+/// cheapest place to drop a flood.
+pub const FLOODED_QUEUE_YIELD: u32 = 15 * crate::BURST_SIZE as u32;
+
+/// Per receive queue: how many packets other queues still have to
+/// deliver before it is polled again (0: poll it).
+#[derive(Debug)]
+pub(crate) struct QueueYield {
+    owed: Vec<u32>,
+}
+
+/// Marks a queue flooded during the iteration (set to
+/// [`FLOODED_QUEUE_YIELD`] once the iteration's count is known).
+const JUST_FLOODED: u32 = u32::MAX;
+
+impl QueueYield {
+    /// For `queues` receive queues (allocated here, never again).
+    pub(crate) fn new(queues: usize) -> Self {
+        Self {
+            owed: vec![0; queues],
+        }
+    }
+
+    /// True when queue `q` sits out this iteration.
+    #[inline]
+    pub(crate) fn waiting(&self, q: usize) -> bool {
+        self.owed.get(q).is_some_and(|o| *o > 0)
+    }
+
+    /// Queue `q` just delivered a burst of `len` packets of which
+    /// `rate_limited` were dropped over the exception limits.
+    #[inline]
+    pub(crate) fn burst_done(&mut self, q: usize, len: usize, rate_limited: usize) {
+        if burst_is_flood(len, rate_limited) {
+            if let Some(o) = self.owed.get_mut(q) {
+                *o = JUST_FLOODED;
+            }
+        }
+    }
+
+    /// End of an iteration in which the polled queues delivered
+    /// `received` packets: waiting queues are owed that many fewer, or
+    /// nothing when the polled queues were empty.
+    #[inline]
+    pub(crate) fn iteration_done(&mut self, received: usize) {
+        for o in &mut self.owed {
+            *o = match *o {
+                0 => 0,
+                JUST_FLOODED => FLOODED_QUEUE_YIELD,
+                _ if received == 0 => 0,
+                n => n.saturating_sub(received as u32),
+            };
+        }
+    }
+}
 
 /// A full burst with at least this share of packets dropped over the
 /// exception limits marks its queue as flooded (3/4: a queue that still
 /// carries a quarter of transit is polled at full rate).
-pub(crate) fn burst_is_flood(burst_len: usize, rate_limited: usize) -> bool {
+fn burst_is_flood(burst_len: usize, rate_limited: usize) -> bool {
     burst_len == crate::BURST_SIZE && rate_limited * 4 >= burst_len * 3
 }
 
@@ -260,6 +315,26 @@ mod tests {
             "another port has its own buckets"
         );
         assert!(!l.take_neighbor(9, &neighbour), "unknown port: refused");
+    }
+
+    #[test]
+    fn flooded_queue_waits_for_the_others_packets_or_their_idleness() {
+        let mut y = QueueYield::new(2);
+        y.burst_done(1, crate::BURST_SIZE, crate::BURST_SIZE);
+        y.iteration_done(crate::BURST_SIZE + 3);
+        assert!(y.waiting(1), "its own burst does not count");
+        assert!(!y.waiting(0));
+        y.iteration_done(FLOODED_QUEUE_YIELD as usize - 1);
+        assert!(y.waiting(1));
+        y.iteration_done(1);
+        assert!(!y.waiting(1), "the others delivered enough");
+        y.burst_done(1, crate::BURST_SIZE, crate::BURST_SIZE);
+        y.iteration_done(crate::BURST_SIZE);
+        y.iteration_done(0);
+        assert!(!y.waiting(1), "the others came up empty");
+        y.burst_done(0, crate::BURST_SIZE, 8);
+        y.iteration_done(crate::BURST_SIZE);
+        assert!(!y.waiting(0), "a quarter of transit keeps a queue polled");
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //!    look the destinations up in two batches (IPv4, IPv6), finish each
 //!    packet (punt, drop or rewrite), and group forwarded packets per
 //!    egress port; punts pass the exception limits first, and a queue
-//!    whose full burst was mostly over them sits out the next
-//!    [`crate::limit::FLOODED_QUEUE_SKIP`] iterations (see [`crate::limit`]);
+//!    whose full burst was mostly over them waits until the other queues
+//!    have delivered [`crate::limit::FLOODED_QUEUE_YIELD`] packets or come
+//!    up empty (see [`crate::limit`]);
 //! 4. transmit each port's batch (one `tx_burst` per port per iteration,
 //!    or earlier when a batch fills up);
 //! 5. every [`PUBLISH_EVERY`] iterations: publish counters, check the stop
@@ -27,9 +28,7 @@ use crate::exception::{WorkerRings, SLOT_BYTES};
 use crate::fib::FibReader;
 use crate::forward::reason::{DropReason, PuntReason};
 use crate::forward::{classify, finish, forwarded_len, Classified, Pending, Verdict};
-use crate::limit::{
-    burst_is_flood, ExceptionLimits, Limiters, FLOODED_QUEUE_SKIP, LIMITER_REFILL_EVERY,
-};
+use crate::limit::{ExceptionLimits, Limiters, QueueYield, LIMITER_REFILL_EVERY};
 use crate::port::{Backend, BufPool, Burst, PacketBuf, RxQueue, RxStatus, TxQueue};
 use crate::BURST_SIZE;
 
@@ -91,9 +90,7 @@ impl<B: Backend> Worker<B> {
             batches: (0..ports).map(|_| Burst::new()).collect(),
         };
         let mut exhausted = vec![false; self.rx.len()];
-        // Iterations each receive queue still sits out after a flooded
-        // burst (see `limit::FLOODED_QUEUE_SKIP`).
-        let mut skip = vec![0u8; self.rx.len()];
+        let mut flooded = QueueYield::new(self.rx.len());
         let mut burst: Burst<B::Buf> = Burst::new();
         let mut iteration: u64 = 0;
         let mut idle_run: u32 = 0;
@@ -113,8 +110,7 @@ impl<B: Backend> Worker<B> {
                 if exhausted[qi] {
                     continue;
                 }
-                if skip[qi] > 0 {
-                    skip[qi] -= 1;
+                if flooded.waiting(qi) {
                     continue;
                 }
                 if rxq.rx_burst(&mut self.pool, &mut burst) == RxStatus::Exhausted {
@@ -134,9 +130,7 @@ impl<B: Backend> Worker<B> {
                         &mut limiter,
                         &mut counters,
                     );
-                    if burst_is_flood(len, limited) {
-                        skip[qi] = FLOODED_QUEUE_SKIP;
-                    }
+                    flooded.burst_done(qi, len, limited);
                 }
             }
             for port in 0..ports {
@@ -148,6 +142,7 @@ impl<B: Backend> Worker<B> {
                     &mut counters,
                 );
             }
+            flooded.iteration_done(received);
             counters.loop_done(received);
             if received == 0 {
                 idle_run = idle_run.saturating_add(1);
