@@ -2,29 +2,45 @@
 //! packets that all need the exception path slow transit forwarding, and
 //! does a real neighbour still get its ARP and NDP answers?
 //!
-//! One worker pinned to core 1 polls two ports; the control plane, the
-//! transit pacer and everything else run on core 0. The full IPv4 table
+//! One worker pinned to core 1 polls three ports; the control plane, the
+//! pacer thread and everything else run on core 0. The full IPv4 table
 //! (`../shared/data/bgp-ipv4.txt.gz`) is loaded.
-//! - `p0` (memory port): transit, 64-byte IPv4 UDP frames to addresses
-//!   spread over the table, pushed by a pacer thread at a fixed rate; the
-//!   real neighbour (192.0.2.10 / 2001:db8:1::10) sends an ARP request
-//!   and a neighbour solicitation for the router every 10 ms here, and
-//!   the pacer counts the answers.
+//! - `p0` (memory port): paced transit, 64-byte IPv4 UDP frames to
+//!   addresses spread over the table, pushed by the pacer at a fixed rate
+//!   (frames the full ring refuses are lost, as in a NIC ring). The real
+//!   neighbour (192.0.2.10 / 2001:db8:1::10) sends an ARP request and a
+//!   neighbour solicitation for the router here every 10 ms in every
+//!   phase, and the pacer counts the answers.
 //! - `p1` (looping capture): the flood, replayed as fast as the worker
-//!   polls it (a source that never runs dry): TTL/hop-limit 1, ARP
-//!   requests and neighbour solicitations for the router, ICMP/ICMPv6
-//!   echo requests to the router, packets to unresolved IPv4/IPv6 next
-//!   hops, in equal shares. In the phases without flood it replays an
-//!   empty capture.
-//! - `p2`: egress, a capture written to `/dev/null` (as in `forward_rate`).
+//!   polls it (a source that never runs dry, like a port at line rate):
+//!   TTL/hop-limit 1, ARP requests and neighbour solicitations for the
+//!   router, ICMP/ICMPv6 echo requests to the router, packets to
+//!   unresolved IPv4/IPv6 next hops, in equal shares, from one station.
+//!   Without flood it replays an empty capture.
+//! - `p3` (looping capture): saturating transit (the same frames as on
+//!   `p0`), or one mixed stream of transit and flood frames alternating;
+//!   an empty capture otherwise. It saturates the worker without the
+//!   pacer, whose core the control plane shares.
+//! - `p2`: egress, a capture written to `/dev/null` (as in `forward_rate`);
+//!   transit forwarded = what `p2` transmitted.
 //!
-//! Phases (each a fresh router, same config apart from the flood capture):
-//! transit capacity (unpaced, no flood); then, alternating, paced transit
-//! at `FRACTION` of that capacity without and with the flood; then unpaced
-//! transit with the flood (the worker's capacity left for transit on a
-//! flooded second port); then one mixed stream on `p0` alone, half flood,
-//! unpaced, against the same stream without the flood frames. Prints
-//! `RESULT flood ...` lines. Run with `benches/exception-flood.sh`.
+//! Phases (each a fresh router, same config apart from the captures):
+//! a first unpaced run over `p0` sets the paced rate, `FRACTION` of that
+//! capacity. Then each round measures, next to each other:
+//! - `capacity_memory`, `paced_base`, `paced_flood`: `p0` unpaced, then
+//!   paced without and with the flood on `p1` (RESULT `paced_two_ports`:
+//!   forwarded transit pps and loss, same offered rate);
+//! - `capacity_looped`, `saturated_flood`: `p3` saturating without and with
+//!   the flood on `p1` (RESULT `saturated_two_ports`: what a busy worker
+//!   keeps for transit when another port floods);
+//! - `mixed_half_flood`: `p3` replaying the mixed stream (RESULT
+//!   `mixed_one_port`: transit pps / 0.5 against `capacity_looped`, i.e.
+//!   what a flood packet costs next to a transit packet).
+//!
+//! Rounds in which the worker thread did not get its core (another process
+//! ran there) are left out of the RESULT lines when at least one round was
+//! quiet. Run with
+//! `benches/exception-flood.sh [WINDOW_SECONDS] [ROUNDS] [FRACTION]`.
 
 mod common;
 
@@ -46,10 +62,10 @@ use silkroute_router::worker::pin_to_core;
 const WORKER_CORE: usize = 1;
 const HELPER_CORE: usize = 0;
 
-/// Port ids of the bench config.
-const TRANSIT: u16 = 0;
+/// Port ids of the bench config (`p0`, the pacer's, is not read by id).
 const FLOOD: u16 = 1;
 const EGRESS: u16 = 2;
+const LOOPED: u16 = 3;
 
 /// Slots of the transit port's ring: ~1.4 ms at 3 Mpps, the depth of a
 /// NIC's receive ring, so scheduling noise on the pacer's core does not
@@ -73,18 +89,21 @@ const R0_V6: &str = "2001:db8:1::1";
 const R1_MAC: [u8; 6] = [2, 0, 0, 0, 0, 3];
 const R1_V4: [u8; 4] = [203, 0, 113, 1];
 const R1_V6: &str = "2001:db8:3::1";
+const R3_MAC: [u8; 6] = [2, 0, 0, 0, 0, 4];
+const R3_V4: [u8; 4] = [198, 18, 0, 1];
+const R3_V6: &str = "2001:db8:4::1";
 
-/// Flood sources: one host on the flood port, another on the transit port
+/// Flood sources: one host on the flood port, another on the looped port
 /// for the mixed stream (never the real neighbour).
 const FLOODER1: Host = Host {
     mac: [2, 0xcc, 0, 0, 0, 0x10],
     v4: [203, 0, 113, 10],
     v6: "2001:db8:3::10",
 };
-const FLOODER0: Host = Host {
+const FLOODER3: Host = Host {
     mac: [2, 0xcc, 0, 0, 0, 0x20],
-    v4: [192, 0, 2, 20],
-    v6: "2001:db8:1::20",
+    v4: [198, 18, 0, 20],
+    v6: "2001:db8:4::20",
 };
 
 #[derive(Clone, Copy)]
@@ -98,25 +117,27 @@ fn v6(s: &str) -> std::net::Ipv6Addr {
     s.parse().expect("IPv6 literal")
 }
 
-fn config(table: &Path, flood_capture: &str) -> String {
+fn config(table: &Path, flood_capture: &str, looped_capture: &str) -> String {
     format!(
         r#"
 ports:
   - {{ name: p0, driver: {{ memory: {{ ring_size: {TRANSIT_RING} }} }} }}
   - {{ name: p1, driver: {{ pcap: {{ rx: {flood_capture}, loop: true }} }} }}
   - {{ name: p2, driver: {{ pcap: {{ tx: /dev/null }} }} }}
+  - {{ name: p3, driver: {{ pcap: {{ rx: {looped_capture}, loop: true }} }} }}
 interfaces:
   - {{ name: e0, port: p0, mac: "02:00:00:00:00:01", addresses: [192.0.2.1/24, "2001:db8:1::1/64"] }}
   - {{ name: e1, port: p1, mac: "02:00:00:00:00:03", addresses: [203.0.113.1/24, "2001:db8:3::1/64"] }}
   - {{ name: e2, port: p2, mac: "02:00:00:00:00:02", addresses: [198.51.100.1/24, "2001:db8:2::1/64"] }}
+  - {{ name: e3, port: p3, mac: "02:00:00:00:00:04", addresses: [198.18.0.1/24, "2001:db8:4::1/64"] }}
 neighbors:
   - {{ address: 198.51.100.2, mac: "02:bb:00:00:00:02" }}
   - {{ address: 198.51.100.3, mac: "02:bb:00:00:00:03" }}
   - {{ address: "2001:db8:2::2", mac: "02:bb:00:00:00:02" }}
   - {{ address: 203.0.113.10, mac: "02:cc:00:00:00:10" }}
   - {{ address: "2001:db8:3::10", mac: "02:cc:00:00:00:10" }}
-  - {{ address: 192.0.2.20, mac: "02:cc:00:00:00:20" }}
-  - {{ address: "2001:db8:1::20", mac: "02:cc:00:00:00:20" }}
+  - {{ address: 198.18.0.20, mac: "02:cc:00:00:00:20" }}
+  - {{ address: "2001:db8:4::20", mac: "02:cc:00:00:00:20" }}
 routes:
   # 198.51.100.99 and 2001:db8:2::99 never answer: unresolved next hops.
   - {{ prefix: 100.64.0.0/10, via: 198.51.100.99 }}
@@ -128,7 +149,7 @@ control: {{ socket: ctl.sock }}
 metrics: {{ enabled: false }}
 log_level: warn
 workers:
-  - {{ core: {WORKER_CORE}, rx: [p0, p1] }}
+  - {{ core: {WORKER_CORE}, rx: [p0, p1, p3] }}
 "#,
         table.display()
     )
@@ -249,17 +270,11 @@ fn flood_frame(
     }
 }
 
-fn flood_frames(
-    n: usize,
-    from: Host,
-    router_mac: [u8; 6],
-    on_port: u16,
-    dsts: &[u32],
-) -> Vec<Vec<u8>> {
-    let (v4, v6) = if on_port == TRANSIT {
-        (R0_V4, R0_V6)
+fn flood_frames(n: usize, from: Host, on_port: u16, dsts: &[u32]) -> Vec<Vec<u8>> {
+    let (router_mac, v4, v6) = if on_port == LOOPED {
+        (R3_MAC, R3_V4, R3_V6)
     } else {
-        (R1_V4, R1_V6)
+        (R1_MAC, R1_V4, R1_V6)
     };
     (0..n)
         .map(|i| flood_frame(i, from, router_mac, v4, v6, dsts[i % dsts.len()]))
@@ -309,6 +324,8 @@ fn answer_of(f: &[u8]) -> Answer {
 /// How the pacer offers the transit stream.
 #[derive(Debug, Clone, Copy)]
 enum Pace {
+    /// No transit from the pacer (it only probes).
+    Off,
     /// As fast as the ring takes frames (saturation).
     Unpaced,
     /// At this many frames a second; frames the full ring refuses are lost.
@@ -423,6 +440,7 @@ fn pace(
         }
         if end.is_none() {
             let due = match pace {
+                Pace::Off => 0,
                 Pace::Unpaced => sent + 32,
                 Pace::Rate(r) => (el.as_secs_f64() * r) as u64,
             };
@@ -461,12 +479,12 @@ fn pace(
     let p2 = |c: &WorkerCounters| c.port(EGRESS).tx_packets;
     Phase {
         secs: (t1 - t0).as_secs_f64(),
-        offered: s1 - s0,
+        offered: s1 - s0 + c1.port(LOOPED).rx_packets - c0.port(LOOPED).rx_packets,
         refused: r1 - r0,
         forwarded: p2(&c1) - p2(&c0),
         transit_in_stream: transit_share,
         flood_rx: c1.port(FLOOD).rx_packets - c0.port(FLOOD).rx_packets
-            + ((c1.port(TRANSIT).rx_packets - c0.port(TRANSIT).rx_packets) as f64
+            + ((c1.port(LOOPED).rx_packets - c0.port(LOOPED).rx_packets) as f64
                 * (1.0 - transit_share)) as u64,
         rate_limited: sum_drop(&c1, DropReason::ExceptionRateLimited)
             - sum_drop(&c0, DropReason::ExceptionRateLimited),
@@ -507,9 +525,44 @@ fn worker_cpu_seconds() -> f64 {
     0.0
 }
 
+/// Every phase of one round.
+struct Round {
+    capacity_memory: Phase,
+    paced_base: Phase,
+    paced_flood: Phase,
+    capacity: Phase,
+    saturated_flood: Phase,
+    mixed: Phase,
+}
+
+/// A phase in which the worker thread got less CPU than this share of
+/// its core's time was disturbed by another process.
+const QUIET_CPU_SHARE: f64 = 0.9;
+
+impl Round {
+    fn phases(&self) -> [(&'static str, &Phase); 6] {
+        [
+            ("capacity_memory", &self.capacity_memory),
+            ("paced_base", &self.paced_base),
+            ("paced_flood", &self.paced_flood),
+            ("capacity_looped", &self.capacity),
+            ("saturated_flood", &self.saturated_flood),
+            ("mixed_half_flood", &self.mixed),
+        ]
+    }
+
+    fn quiet(&self) -> bool {
+        self.phases()
+            .iter()
+            .all(|(_, p)| p.worker_cpu / p.secs >= QUIET_CPU_SHARE)
+    }
+}
+
 struct Bench {
     dir: PathBuf,
     table: PathBuf,
+    /// What the pacer offers on `p0`.
+    transit: Arc<Vec<Vec<u8>>>,
     warmup: Duration,
     window: Duration,
 }
@@ -517,9 +570,9 @@ struct Bench {
 impl Bench {
     /// Starts a router whose flood port replays `flood_capture`, runs the
     /// pacer over `stream` until the window closes, stops the router.
-    fn phase(&self, flood_capture: &str, stream: &Arc<Vec<Vec<u8>>>, share: f64, p: Pace) -> Phase {
+    fn phase(&self, flood_capture: &str, looped_capture: &str, share: f64, p: Pace) -> Phase {
         let path = self.dir.join("r.yaml");
-        std::fs::write(&path, config(&self.table, flood_capture)).expect("config");
+        std::fs::write(&path, config(&self.table, flood_capture, looped_capture)).expect("config");
         let cfg = Config::load(&path).expect("valid config");
         let mut router = Router::start(cfg, &RunOptions::default()).expect("start");
         let peer = router
@@ -530,7 +583,7 @@ impl Bench {
         let shutdown = Arc::new(AtomicBool::new(false));
         let (s2, stream, warmup, window) = (
             Arc::clone(&shutdown),
-            Arc::clone(stream),
+            Arc::clone(&self.transit),
             self.warmup,
             self.window,
         );
@@ -551,7 +604,12 @@ impl Bench {
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let n = v.len();
+    if n % 2 == 0 {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    } else {
+        v[n / 2]
+    }
 }
 
 fn print_phase(name: &str, p: &Phase) {
@@ -595,96 +653,130 @@ fn main() {
     common::write_pcap(&dir.join("empty.pcap"), &[]);
     common::write_pcap(
         &dir.join("flood.pcap"),
-        &flood_frames(4096, FLOODER1, R1_MAC, FLOOD, &dsts),
+        &flood_frames(4096, FLOODER1, FLOOD, &dsts),
     );
-    // The mixed stream: transit and flood frames alternating on p0.
-    let flood0 = flood_frames(4096, FLOODER0, common::ROUTER_MAC, TRANSIT, &dsts);
-    let mixed: Vec<Vec<u8>> = transit
+    // The looped port's streams: transit alone, and transit and flood
+    // frames alternating.
+    let looped_transit: Vec<Vec<u8>> = transit
         .iter()
-        .zip(&flood0)
+        .map(|f| [&R3_MAC[..], &f[6..]].concat())
+        .collect();
+    common::write_pcap(&dir.join("transit.pcap"), &looped_transit);
+    let flood3 = flood_frames(4096, FLOODER3, LOOPED, &dsts);
+    let mixed: Vec<Vec<u8>> = looped_transit
+        .iter()
+        .zip(&flood3)
         .flat_map(|(t, f)| [t.clone(), f.clone()])
         .collect();
+    common::write_pcap(&dir.join("mixed.pcap"), &mixed);
     let bench = Bench {
         dir: dir.clone(),
         table,
+        transit: Arc::new(transit),
         warmup: Duration::from_millis(500),
         window: Duration::from_secs_f64(window),
     };
-    let transit = Arc::new(transit);
-    let mixed = Arc::new(mixed);
-    let load = common::load_average;
+    let (empty, flood, looped, mixed) = ("empty.pcap", "flood.pcap", "transit.pcap", "mixed.pcap");
 
-    let cap = bench.phase("empty.pcap", &transit, 1.0, Pace::Unpaced);
-    print_phase("capacity", &cap);
-    let rate = cap.transit_pps() * fraction;
-    let (mut base, mut flood) = (Vec::new(), Vec::new());
+    // The paced rate comes from a first capacity run over the memory
+    // port; each round then measures every phase again, next to each
+    // other, so a round's comparisons share the machine's conditions.
+    let first = bench.phase(empty, empty, 1.0, Pace::Unpaced);
+    print_phase("capacity_memory", &first);
+    let rate = first.transit_pps() * fraction;
+    let mut rounds_done: Vec<Round> = Vec::new();
     for _ in 0..rounds {
-        let b = bench.phase("empty.pcap", &transit, 1.0, Pace::Rate(rate));
-        print_phase("paced_base", &b);
-        let f = bench.phase("flood.pcap", &transit, 1.0, Pace::Rate(rate));
-        print_phase("paced_flood", &f);
-        base.push(b);
-        flood.push(f);
+        let r = Round {
+            capacity_memory: bench.phase(empty, empty, 1.0, Pace::Unpaced),
+            paced_base: bench.phase(empty, empty, 1.0, Pace::Rate(rate)),
+            paced_flood: bench.phase(flood, empty, 1.0, Pace::Rate(rate)),
+            capacity: bench.phase(empty, looped, 1.0, Pace::Off),
+            saturated_flood: bench.phase(flood, looped, 1.0, Pace::Off),
+            mixed: bench.phase(empty, mixed, 0.5, Pace::Off),
+        };
+        for (name, p) in r.phases() {
+            print_phase(name, p);
+        }
+        rounds_done.push(r);
     }
-    let med = |v: &[Phase], f: fn(&Phase) -> f64| median(v.iter().map(f).collect());
+    // Rounds in which another process took the worker's core measure the
+    // contention, not the router: keep the rounds where the worker had
+    // its core (all of them, flagged, when there is none).
+    let quiet: Vec<&Round> = rounds_done.iter().filter(|r| r.quiet()).collect();
+    let (used, contended): (Vec<&Round>, bool) = if quiet.is_empty() {
+        (rounds_done.iter().collect(), true)
+    } else {
+        (quiet, false)
+    };
+    let n = used.len();
+    let tag = format!(
+        "worker_core={WORKER_CORE} routes={} window_s={window} quiet_rounds={}/{rounds} contended={} load={}",
+        routes.v4.len(),
+        if contended { 0 } else { n },
+        if contended { "yes" } else { "no" },
+        common::load_average(),
+    );
+    let med = |f: &dyn Fn(&Round) -> f64| median(used.iter().map(|r| f(r)).collect());
+    let sum = |f: &dyn Fn(&Round) -> (u64, u64)| {
+        used.iter()
+            .map(|r| f(r))
+            .fold((0, 0), |a, x| (a.0 + x.0, a.1 + x.1))
+    };
+    let met = |slowdown: f64| if slowdown <= 0.10 { "yes" } else { "no" };
+
     let (b_pps, f_pps) = (
-        med(&base, Phase::transit_pps),
-        med(&flood, Phase::transit_pps),
+        med(&|r| r.paced_base.transit_pps()),
+        med(&|r| r.paced_flood.transit_pps()),
     );
     let slowdown = 1.0 - f_pps / b_pps;
-    let sum = |v: &[Phase], f: fn(&Phase) -> (u64, u64)| {
-        v.iter().fold((0, 0), |a, p| (a.0 + f(p).0, a.1 + f(p).1))
-    };
-    let (arp, ndp) = (sum(&flood, |p| p.arp), sum(&flood, |p| p.ndp));
+    let (arp, ndp) = (sum(&|r| r.paced_flood.arp), sum(&|r| r.paced_flood.ndp));
     println!(
-        "RESULT flood mode=paced_two_ports worker_core={WORKER_CORE} routes={} rounds={rounds} window_s={window} capacity_pps={:.0} offered_pps={rate:.0} transit_pps_base={b_pps:.0} transit_pps_flood={f_pps:.0} loss_base={:.4} loss_flood={:.4} slowdown={slowdown:.4} target=0.10 met={} flood_rx_pps={:.0} rate_limited_pps={:.0} ring_full_pps={:.0} arp_answered={}/{} ndp_answered={}/{} load={}",
-        routes.v4.len(),
-        cap.transit_pps(),
-        med(&base, Phase::loss),
-        med(&flood, Phase::loss),
-        if slowdown <= 0.10 { "yes" } else { "no" },
-        med(&flood, |p| p.flood_rx as f64 / p.secs),
-        med(&flood, |p| p.rate_limited as f64 / p.secs),
-        med(&flood, |p| p.ring_full as f64 / p.secs),
+        "RESULT flood mode=paced_two_ports offered_pps={rate:.0} fraction={fraction} transit_pps_base={b_pps:.0} transit_pps_flood={f_pps:.0} loss_base={:.4} loss_flood={:.4} slowdown={slowdown:.4} target=0.10 met={} flood_rx_pps={:.0} rate_limited_pps={:.0} ring_full_pps={:.0} arp_answered={}/{} ndp_answered={}/{} {tag}",
+        med(&|r| r.paced_base.loss()),
+        med(&|r| r.paced_flood.loss()),
+        met(slowdown),
+        med(&|r| r.paced_flood.flood_rx as f64 / r.paced_flood.secs),
+        med(&|r| r.paced_flood.rate_limited as f64 / r.paced_flood.secs),
+        med(&|r| r.paced_flood.ring_full as f64 / r.paced_flood.secs),
         arp.0,
         arp.1,
         ndp.0,
         ndp.1,
-        load(),
     );
 
-    let sat = bench.phase("flood.pcap", &transit, 1.0, Pace::Unpaced);
-    print_phase("saturated_flood", &sat);
-    let s = 1.0 - sat.transit_pps() / cap.transit_pps();
+    let (c_pps, s_pps) = (
+        med(&|r| r.capacity.transit_pps()),
+        med(&|r| r.saturated_flood.transit_pps()),
+    );
+    let s = 1.0 - s_pps / c_pps;
+    let (arp, ndp) = (
+        sum(&|r| r.saturated_flood.arp),
+        sum(&|r| r.saturated_flood.ndp),
+    );
     println!(
-        "RESULT flood mode=saturated_two_ports transit_pps_base={:.0} transit_pps_flood={:.0} slowdown={s:.4} target=0.10 met={} flood_rx_pps={:.0} arp_answered={}/{} ndp_answered={}/{} load={}",
-        cap.transit_pps(),
-        sat.transit_pps(),
-        if s <= 0.10 { "yes" } else { "no" },
-        sat.flood_rx as f64 / sat.secs,
-        sat.arp.0,
-        sat.arp.1,
-        sat.ndp.0,
-        sat.ndp.1,
-        load(),
+        "RESULT flood mode=saturated_two_ports transit_pps_base={c_pps:.0} transit_pps_flood={s_pps:.0} slowdown={s:.4} target=0.10 met={} flood_rx_pps={:.0} arp_answered={}/{} ndp_answered={}/{} {tag}",
+        met(s),
+        med(&|r| r.saturated_flood.flood_rx as f64 / r.saturated_flood.secs),
+        arp.0,
+        arp.1,
+        ndp.0,
+        ndp.1,
     );
 
-    let mix = bench.phase("empty.pcap", &mixed, 0.5, Pace::Unpaced);
-    print_phase("mixed_half_flood", &mix);
-    // Per transit packet: the worker's time per transit packet with the
-    // flood's share riding along, against transit alone.
-    let per_transit = mix.transit_pps() / 0.5;
-    let m = 1.0 - per_transit / cap.transit_pps();
+    // One port, half flood: the worker's rate per transit packet with the
+    // flood riding along (transit pps / transit share), against transit
+    // alone.
+    let m_pps = med(&|r| r.mixed.transit_pps());
+    let per_share = m_pps / 0.5;
+    let m = 1.0 - per_share / c_pps;
+    let (arp, ndp) = (sum(&|r| r.mixed.arp), sum(&|r| r.mixed.ndp));
     println!(
-        "RESULT flood mode=mixed_one_port flood_share=0.5 transit_pps_base={:.0} transit_pps_flood={:.0} transit_pps_flood_per_share={per_transit:.0} slowdown={m:.4} target=0.10 met={} arp_answered={}/{} ndp_answered={}/{} load={}",
-        cap.transit_pps(),
-        mix.transit_pps(),
-        if m <= 0.10 { "yes" } else { "no" },
-        mix.arp.0,
-        mix.arp.1,
-        mix.ndp.0,
-        mix.ndp.1,
-        load(),
+        "RESULT flood mode=mixed_one_port flood_share=0.5 transit_pps_base={c_pps:.0} transit_pps_flood={m_pps:.0} transit_pps_flood_per_share={per_share:.0} slowdown={m:.4} target=0.10 met={} arp_answered={}/{} ndp_answered={}/{} {tag}",
+        met(m),
+        arp.0,
+        arp.1,
+        ndp.0,
+        ndp.1,
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
