@@ -49,14 +49,18 @@ pub const NEIGHBOR_SOURCE_BUCKETS: usize = 64;
 
 /// Packets the worker's other queues must deliver before a queue whose
 /// last full burst was mostly exceptions over the limits is polled again:
-/// 15 bursts, so while other ports keep the worker busy a port flooded at
-/// full rate gets about 1/16 of its packets (~6% of the core instead of
-/// half of it with two ports). The moment the other queues come up empty
-/// the flooded queue is polled again, so an otherwise idle worker spends
-/// its spare time on it and nothing else waits. What a NIC delivers
-/// meanwhile stays in its ring or is dropped (and counted) by the NIC, the
-/// cheapest place to drop a flood.
-pub const FLOODED_QUEUE_YIELD: u32 = 15 * crate::BURST_SIZE as u32;
+/// 31 bursts, so while other ports keep the worker busy a port flooded at
+/// full rate gets about 1/32 of the packets it handles. Measured with
+/// `benches/exception-flood.sh` (full IPv4 table, one worker): with 15
+/// bursts a flooded second port still took 7.5-9.6% of a saturated
+/// worker's transit rate, too close to the 10% budget, because the
+/// exceptions admitted under the limits (200k/s, a slot copy each) cost
+/// ~3% on their own. The moment the other queues come up empty the
+/// flooded queue is polled again, so an otherwise idle worker spends its
+/// spare time on it and nothing else waits. What a NIC delivers meanwhile
+/// stays in its ring or is dropped (and counted) by the NIC, the cheapest
+/// place to drop a flood.
+pub const FLOODED_QUEUE_YIELD: u32 = 31 * crate::BURST_SIZE as u32;
 
 /// Per receive queue: how many packets other queues still have to
 /// deliver before it is polled again (0: poll it).
