@@ -37,9 +37,9 @@
 //!   `mixed_one_port`: transit pps / 0.5 against `capacity_looped`, i.e.
 //!   what a flood packet costs next to a transit packet).
 //!
-//! Rounds in which the worker thread did not get its core (another process
-//! ran there) are left out of the RESULT lines when at least one round was
-//! quiet. Run with
+//! Each comparison uses the rounds in which the worker thread had its core
+//! in both of its phases (another process on core 1 measures the contention,
+//! not the router); all rounds, flagged `contended=yes`, when there is none. Run with
 //! `benches/exception-flood.sh [WINDOW_SECONDS] [ROUNDS] [FRACTION]`.
 
 mod common;
@@ -554,10 +554,6 @@ impl Round {
             ("mixed_half_flood", &self.mixed),
         ]
     }
-
-    fn quiet(&self) -> bool {
-        self.phases().iter().all(|(_, p)| p.quiet())
-    }
 }
 
 struct Bench {
@@ -710,64 +706,76 @@ fn main() {
         }
         rounds_done.push(r);
     }
-    // Rounds in which another process took the worker's core measure the
-    // contention, not the router: keep the rounds where the worker had
-    // its core (all of them, flagged, when there is none).
-    let quiet: Vec<&Round> = rounds_done.iter().filter(|r| r.quiet()).collect();
-    let (used, contended): (Vec<&Round>, bool) = if quiet.is_empty() {
-        (rounds_done.iter().collect(), true)
-    } else {
-        (quiet, false)
+    // A phase in which another process took the worker's core measures
+    // the contention, not the router: each comparison uses the rounds in
+    // which both of its phases were quiet (all rounds, flagged, if none).
+    let pick = |a: fn(&Round) -> &Phase, b: fn(&Round) -> &Phase| -> (Vec<&Round>, String) {
+        let quiet: Vec<&Round> = rounds_done
+            .iter()
+            .filter(|r| a(r).quiet() && b(r).quiet())
+            .collect();
+        let contended = quiet.is_empty();
+        let used = if contended {
+            rounds_done.iter().collect()
+        } else {
+            quiet
+        };
+        let tag = format!(
+            "worker_core={WORKER_CORE} routes={} window_s={window} quiet_rounds={}/{rounds} contended={} load={}",
+            routes.v4.len(),
+            if contended { 0 } else { used.len() },
+            if contended { "yes" } else { "no" },
+            common::load_average(),
+        );
+        (used, tag)
     };
-    let n = used.len();
-    let tag = format!(
-        "worker_core={WORKER_CORE} routes={} window_s={window} quiet_rounds={}/{rounds} contended={} load={}",
-        routes.v4.len(),
-        if contended { 0 } else { n },
-        if contended { "yes" } else { "no" },
-        common::load_average(),
-    );
-    let med = |f: &dyn Fn(&Round) -> f64| median(used.iter().map(|r| f(r)).collect());
-    let sum = |f: &dyn Fn(&Round) -> (u64, u64)| {
+    let med =
+        |used: &[&Round], f: &dyn Fn(&Round) -> f64| median(used.iter().map(|r| f(r)).collect());
+    let sum = |used: &[&Round], f: &dyn Fn(&Round) -> (u64, u64)| {
         used.iter()
             .map(|r| f(r))
             .fold((0, 0), |a, x| (a.0 + x.0, a.1 + x.1))
     };
     let met = |slowdown: f64| if slowdown <= 0.10 { "yes" } else { "no" };
 
+    let (used, tag) = pick(|r| &r.paced_base, |r| &r.paced_flood);
     let (b_pps, f_pps) = (
-        med(&|r| r.paced_base.transit_pps()),
-        med(&|r| r.paced_flood.transit_pps()),
+        med(&used, &|r| r.paced_base.transit_pps()),
+        med(&used, &|r| r.paced_flood.transit_pps()),
     );
     let slowdown = 1.0 - f_pps / b_pps;
-    let (arp, ndp) = (sum(&|r| r.paced_flood.arp), sum(&|r| r.paced_flood.ndp));
+    let (arp, ndp) = (
+        sum(&used, &|r| r.paced_flood.arp),
+        sum(&used, &|r| r.paced_flood.ndp),
+    );
     println!(
         "RESULT flood mode=paced_two_ports offered_pps={rate:.0} fraction={fraction} transit_pps_base={b_pps:.0} transit_pps_flood={f_pps:.0} loss_base={:.4} loss_flood={:.4} slowdown={slowdown:.4} target=0.10 met={} flood_rx_pps={:.0} rate_limited_pps={:.0} ring_full_pps={:.0} arp_answered={}/{} ndp_answered={}/{} {tag}",
-        med(&|r| r.paced_base.loss()),
-        med(&|r| r.paced_flood.loss()),
+        med(&used, &|r| r.paced_base.loss()),
+        med(&used, &|r| r.paced_flood.loss()),
         met(slowdown),
-        med(&|r| r.paced_flood.flood_rx as f64 / r.paced_flood.secs),
-        med(&|r| r.paced_flood.rate_limited as f64 / r.paced_flood.secs),
-        med(&|r| r.paced_flood.ring_full as f64 / r.paced_flood.secs),
+        med(&used, &|r| r.paced_flood.flood_rx as f64 / r.paced_flood.secs),
+        med(&used, &|r| r.paced_flood.rate_limited as f64 / r.paced_flood.secs),
+        med(&used, &|r| r.paced_flood.ring_full as f64 / r.paced_flood.secs),
         arp.0,
         arp.1,
         ndp.0,
         ndp.1,
     );
 
+    let (used, tag) = pick(|r| &r.capacity, |r| &r.saturated_flood);
     let (c_pps, s_pps) = (
-        med(&|r| r.capacity.transit_pps()),
-        med(&|r| r.saturated_flood.transit_pps()),
+        med(&used, &|r| r.capacity.transit_pps()),
+        med(&used, &|r| r.saturated_flood.transit_pps()),
     );
     let s = 1.0 - s_pps / c_pps;
     let (arp, ndp) = (
-        sum(&|r| r.saturated_flood.arp),
-        sum(&|r| r.saturated_flood.ndp),
+        sum(&used, &|r| r.saturated_flood.arp),
+        sum(&used, &|r| r.saturated_flood.ndp),
     );
     println!(
         "RESULT flood mode=saturated_two_ports transit_pps_base={c_pps:.0} transit_pps_flood={s_pps:.0} slowdown={s:.4} target=0.10 met={} flood_rx_pps={:.0} arp_answered={}/{} ndp_answered={}/{} {tag}",
         met(s),
-        med(&|r| r.saturated_flood.flood_rx as f64 / r.saturated_flood.secs),
+        med(&used, &|r| r.saturated_flood.flood_rx as f64 / r.saturated_flood.secs),
         arp.0,
         arp.1,
         ndp.0,
@@ -777,10 +785,12 @@ fn main() {
     // One port, half flood: the worker's rate per transit packet with the
     // flood riding along (transit pps / transit share), against transit
     // alone.
-    let m_pps = med(&|r| r.mixed.transit_pps());
+    let (used, tag) = pick(|r| &r.capacity, |r| &r.mixed);
+    let c_pps = med(&used, &|r| r.capacity.transit_pps());
+    let m_pps = med(&used, &|r| r.mixed.transit_pps());
     let per_share = m_pps / 0.5;
     let m = 1.0 - per_share / c_pps;
-    let (arp, ndp) = (sum(&|r| r.mixed.arp), sum(&|r| r.mixed.ndp));
+    let (arp, ndp) = (sum(&used, &|r| r.mixed.arp), sum(&used, &|r| r.mixed.ndp));
     println!(
         "RESULT flood mode=mixed_one_port flood_share=0.5 transit_pps_base={c_pps:.0} transit_pps_flood={m_pps:.0} transit_pps_flood_per_share={per_share:.0} slowdown={m:.4} target=0.10 met={} arp_answered={}/{} ndp_answered={}/{} {tag}",
         met(m),
