@@ -5,70 +5,29 @@
 //! it is given. Prints `RESULT forward family=ipv4 routes=... mpps=...`.
 //! Run with `benches/forward-rate.sh [SECONDS]`.
 
-use std::io::Write;
-use std::path::Path;
+mod common;
+
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use silkroute_config::{parse_route_file, Config};
-use silkroute_control_plane::fib_bench::SplitMix;
 use silkroute_control_plane::runtime::{Router, RunOptions};
-use silkroute_packet::checksum;
-
-fn frame(dst: u32, sport: u16) -> Vec<u8> {
-    let mut ip = vec![0x45, 0, 0, 46, 0, 0, 0, 0, 64, 17, 0, 0, 192, 0, 2, 10];
-    ip.extend_from_slice(&dst.to_be_bytes());
-    let c = checksum::ipv4_header(&ip);
-    ip[10..12].copy_from_slice(&c.to_be_bytes());
-    ip.extend_from_slice(&sport.to_be_bytes());
-    ip.extend_from_slice(&[0, 53, 0, 26, 0, 0]);
-    ip.extend_from_slice(&[0u8; 18]);
-    let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0xaa, 0, 0, 0, 0x0a, 0x08, 0x00];
-    f.extend_from_slice(&ip);
-    f
-}
-
-fn write_pcap(path: &Path, frames: &[Vec<u8>]) {
-    let mut f = std::fs::File::create(path).expect("create pcap");
-    let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&65535u32.to_le_bytes());
-    out.extend_from_slice(&1u32.to_le_bytes());
-    for fr in frames {
-        out.extend_from_slice(&[0; 8]);
-        out.extend_from_slice(&(fr.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(fr.len() as u32).to_le_bytes());
-        out.extend_from_slice(fr);
-    }
-    f.write_all(&out).expect("write pcap");
-}
 
 fn main() {
     let seconds: f64 = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(5.0);
-    let table = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/bgp-ipv4.txt.gz");
+    let table = common::bgp_ipv4_table();
     let routes = parse_route_file(&table).expect("route table");
-    let dir = std::env::temp_dir().join(format!("silkroute-fwd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let mut rng = SplitMix(7);
-    let frames: Vec<Vec<u8>> = (0..4096)
-        .map(|i| {
-            let n = routes.v4[rng.below(routes.v4.len())];
-            let host = if n.prefix_len() == 32 {
-                0
-            } else {
-                (rng.next_u64() as u32) >> n.prefix_len()
-            };
-            frame(u32::from(n.network()) | host, i as u16)
-        })
+    let dir = common::scratch_dir("fwd");
+    let frames: Vec<Vec<u8>> = common::destinations_in_routes(&routes, 4096, 7)
+        .into_iter()
+        .enumerate()
+        .map(|(i, dst)| common::udp4_frame(dst, i as u16))
         .collect();
-    write_pcap(&dir.join("in.pcap"), &frames);
+    common::write_pcap(&dir.join("in.pcap"), &frames);
     let cfg = format!(
         r#"
 ports:

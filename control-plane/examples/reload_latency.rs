@@ -3,17 +3,13 @@
 //! change next to the full IPv4 table, and loading/unloading the full
 //! table. Run with `benches/reload-latency.sh` (release build).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::time::Duration;
 
 use silkroute_config::Config;
 use silkroute_control_plane::runtime::{ReloadReport, Router, RunOptions};
-
-fn table() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/bgp-ipv4.txt.gz");
-    assert!(p.exists(), "{} missing", p.display());
-    p
-}
 
 fn config(route: u32, full: bool) -> String {
     let mut s = format!(
@@ -38,7 +34,7 @@ routes:
     if full {
         s.push_str(&format!(
             "route_files:\n  - {{ path: {}, via: [198.51.100.2] }}\n",
-            table().display()
+            common::bgp_ipv4_table().display()
         ));
     }
     s.push_str("workers:\n  - { core: 0, rx: [p0, p1] }\n");
@@ -74,8 +70,7 @@ fn print(name: &str, r: &[ReloadReport]) {
 }
 
 fn main() {
-    let dir = std::env::temp_dir().join(format!("silkroute-reload-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::scratch_dir("reload-bench");
     let path = dir.join("router.yaml");
     std::fs::write(&path, config(0, false)).expect("write");
     let opts = RunOptions {

@@ -175,6 +175,12 @@ impl RateLimiter {
     }
 }
 
+/// Punts handled per worker per poll at most: a worker that refills its
+/// rings as fast as they drain (a flood) cannot keep the control loop
+/// from its other duties (shutdown, reloads, neighbour timers, other
+/// workers); one poll still empties both default-size rings.
+pub const DRAIN_PER_POLL: usize = 2048;
+
 /// Our addresses on one port.
 #[derive(Debug, Clone, Default)]
 struct PortAddrs {
@@ -255,14 +261,15 @@ impl ExceptionHandler {
         &self.counters
     }
 
-    /// Handles every punt waiting on the rings of worker `worker`.
+    /// Handles the punts waiting on the rings of worker `worker`, at most
+    /// [`DRAIN_PER_POLL`] of them.
     pub fn drain(&mut self, worker: usize, rings: &mut ControlRings, fib: &Fib) -> usize {
         self.worker = worker;
         let mut n = 0;
         // Slots are read in place; replies are built into `self.out`
         // and queued after the slot is released.
         // Neighbour resolution first: it keeps the forwarding going.
-        loop {
+        while n < DRAIN_PER_POLL {
             let reply = match rings.priority.pop_with(|slot| self.handle(slot, fib)) {
                 Some(r) => r,
                 None => match rings.exceptions.pop_with(|slot| self.handle(slot, fib)) {

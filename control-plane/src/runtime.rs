@@ -15,6 +15,7 @@ use silkroute_router::buf::HeapPool;
 use silkroute_router::counters::WorkerCounters;
 use silkroute_router::exception::{self, ControlRings};
 use silkroute_router::fib::{Fib, FibPublisher, Target};
+use silkroute_router::limit::ExceptionLimits;
 use silkroute_router::port::memory::MemoryPeer;
 use silkroute_router::port::{DriverStats, Heap, HeapRx, HeapTx};
 
@@ -35,6 +36,8 @@ pub struct RunOptions {
     pub inject_slots: usize,
     /// Pin workers to their configured cores.
     pub pin: bool,
+    /// Limits in front of each worker's exception rings.
+    pub exception_limits: ExceptionLimits,
     /// Route files read by the last load, reused by reloads while they are
     /// unchanged. Load the initial config through it too
     /// ([`RunOptions::load_options`]) so that the first reload finds it.
@@ -61,6 +64,7 @@ impl Default for RunOptions {
             inject_slots: exception::INJECT_RING_SLOTS,
             pin: true,
             route_cache: Arc::default(),
+            exception_limits: ExceptionLimits::default(),
         }
     }
 }
@@ -279,7 +283,8 @@ impl Router {
         &mut self.publisher
     }
 
-    /// Handles every exception waiting on the rings; returns how many.
+    /// Handles the exceptions waiting on the rings (a bounded number per
+    /// worker, see [`crate::exception::DRAIN_PER_POLL`]); returns how many.
     /// When neighbours got resolved, updates the FIB and forwards the
     /// packets that waited for them.
     pub fn poll_exceptions(&mut self) -> usize {

@@ -82,6 +82,7 @@ impl WorkersStarted {
             pool,
             fib: publisher.reader(),
             rings: wrings,
+            limits: opts.exception_limits,
             shared: Arc::clone(&shared),
             stop: Arc::clone(stop),
             input_done: Arc::clone(&input_done),

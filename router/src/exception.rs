@@ -30,9 +30,12 @@ pub const INJECT_RING_SLOTS: usize = 256;
 pub const PRIORITY_RING_SLOTS: usize = 256;
 
 /// Exceptions a worker punts per second at most on its general ring
-/// (ARP/NDP excepted): far above what legitimate control traffic needs,
-/// well below a port's line rate, so a flood costs the worker a counter
-/// bump per packet instead of a 2 KiB copy.
+/// (ARP/NDP have their own limits, in [`crate::limit`]): far above what
+/// legitimate control traffic needs, well below a port's line rate, so a
+/// flood costs the worker a counter bump per packet instead of a slot
+/// copy. `benches/exception-flood.sh` measures what a flood costs transit
+/// forwarding and whether a real neighbour's ARP/NDP still gets answered
+/// (docs/performance.md, "Exception flood").
 pub const EXCEPTION_RATE_PER_WORKER: u64 = 200_000;
 
 /// Burst the exception limiter allows above its rate.

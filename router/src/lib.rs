@@ -23,6 +23,7 @@ pub mod counters;
 pub mod exception;
 pub mod fib;
 pub mod forward;
+pub mod limit;
 pub mod port;
 pub mod ring;
 pub mod worker;

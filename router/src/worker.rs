@@ -7,7 +7,10 @@
 //! 3. for each receive queue: receive a burst, classify every packet,
 //!    look the destinations up in two batches (IPv4, IPv6), finish each
 //!    packet (punt, drop or rewrite), and group forwarded packets per
-//!    egress port;
+//!    egress port; punts pass the exception limits first, and a queue
+//!    whose full burst was mostly over them waits until the other queues
+//!    have delivered [`crate::limit::FLOODED_QUEUE_YIELD`] packets or come
+//!    up empty (see [`crate::limit`]);
 //! 4. transmit each port's batch (one `tx_burst` per port per iteration,
 //!    or earlier when a batch fills up);
 //! 5. every [`PUBLISH_EVERY`] iterations: publish counters, check the stop
@@ -21,10 +24,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::counters::{SharedCounters, WorkerCounters, PUBLISH_EVERY};
-use crate::exception::{WorkerRings, EXCEPTION_BURST, EXCEPTION_RATE_PER_WORKER, SLOT_BYTES};
+use crate::exception::{WorkerRings, SLOT_BYTES};
 use crate::fib::FibReader;
 use crate::forward::reason::{DropReason, PuntReason};
 use crate::forward::{classify, finish, forwarded_len, Classified, Pending, Verdict};
+use crate::limit::{ExceptionLimits, Limiters, QueueYield, LIMITER_REFILL_EVERY};
 use crate::port::{Backend, BufPool, Burst, PacketBuf, RxQueue, RxStatus, TxQueue};
 use crate::BURST_SIZE;
 
@@ -51,6 +55,8 @@ pub struct Worker<B: Backend> {
     pub fib: FibReader,
     /// Exception and inject rings.
     pub rings: WorkerRings,
+    /// Limits in front of the exception rings.
+    pub limits: ExceptionLimits,
     /// Where counters are published.
     pub shared: Arc<SharedCounters>,
     /// Set by the control plane to stop the worker.
@@ -69,45 +75,6 @@ impl<B: Backend> std::fmt::Debug for Worker<B> {
     }
 }
 
-/// Loop iterations between two clock reads of the exception limiter:
-/// the clock is read per batch of bursts, not per packet.
-const LIMITER_REFILL_EVERY: u64 = 64;
-
-/// Token bucket over the worker's general exception ring.
-struct PuntLimiter {
-    tokens: u64,
-    last: std::time::Instant,
-}
-
-impl PuntLimiter {
-    fn new() -> Self {
-        Self {
-            tokens: EXCEPTION_BURST,
-            last: std::time::Instant::now(),
-        }
-    }
-
-    #[cold]
-    fn refill(&mut self) {
-        let now = std::time::Instant::now();
-        let us = now.saturating_duration_since(self.last).as_micros() as u64;
-        let add = us.saturating_mul(EXCEPTION_RATE_PER_WORKER) / 1_000_000;
-        if add > 0 {
-            self.tokens = (self.tokens + add).min(EXCEPTION_BURST);
-            self.last = now;
-        }
-    }
-
-    #[inline]
-    fn take(&mut self) -> bool {
-        if self.tokens == 0 {
-            return false;
-        }
-        self.tokens -= 1;
-        true
-    }
-}
-
 /// Per-port transmit batches.
 struct TxBatches<B: Backend> {
     batches: Vec<Burst<B::Buf>>,
@@ -123,15 +90,16 @@ impl<B: Backend> Worker<B> {
             batches: (0..ports).map(|_| Burst::new()).collect(),
         };
         let mut exhausted = vec![false; self.rx.len()];
+        let mut flooded = QueueYield::new(self.rx.len());
         let mut burst: Burst<B::Buf> = Burst::new();
         let mut iteration: u64 = 0;
         let mut idle_run: u32 = 0;
-        let mut limiter = PuntLimiter::new();
+        let mut limiter = Limiters::new(ports, self.limits);
         counters.set_fib_generation(self.fib.fib().generation);
         loop {
             iteration = iteration.wrapping_add(1);
             if iteration % LIMITER_REFILL_EVERY == 0 {
-                limiter.refill();
+                limiter.tick();
             }
             if self.fib.refresh() {
                 counters.set_fib_generation(self.fib.fib().generation);
@@ -142,12 +110,16 @@ impl<B: Backend> Worker<B> {
                 if exhausted[qi] {
                     continue;
                 }
+                if flooded.waiting(qi) {
+                    continue;
+                }
                 if rxq.rx_burst(&mut self.pool, &mut burst) == RxStatus::Exhausted {
                     exhausted[qi] = true;
                 }
                 received += burst.len();
                 if !burst.is_empty() {
-                    process_burst::<B>(
+                    let len = burst.len();
+                    let limited = process_burst::<B>(
                         *port,
                         &mut burst,
                         &self.fib,
@@ -158,6 +130,7 @@ impl<B: Backend> Worker<B> {
                         &mut limiter,
                         &mut counters,
                     );
+                    flooded.burst_done(qi, len, limited);
                 }
             }
             for port in 0..ports {
@@ -169,6 +142,7 @@ impl<B: Backend> Worker<B> {
                     &mut counters,
                 );
             }
+            flooded.iteration_done(received);
             counters.loop_done(received);
             if received == 0 {
                 idle_run = idle_run.saturating_add(1);
@@ -247,6 +221,7 @@ impl<B: Backend> Worker<B> {
 }
 
 /// One burst from `in_port`: classify, batch lookups, finish, dispatch.
+/// Returns how many packets were dropped over the exception limits.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn process_burst<B: Backend>(
@@ -257,10 +232,11 @@ fn process_burst<B: Backend>(
     tx: &mut [Option<B::Tx>],
     txb: &mut TxBatches<B>,
     rings: &mut WorkerRings,
-    limiter: &mut PuntLimiter,
+    limiter: &mut Limiters,
     counters: &mut WorkerCounters,
-) {
+) -> usize {
     let fib = fib.fib();
+    let mut limited = 0;
     let port_mac = fib.ports.get(usize::from(in_port)).map(|p| p.mac);
     let n = burst.len();
     // Stage 1: classify; gather destination keys per family.
@@ -330,13 +306,21 @@ fn process_burst<B: Backend>(
             Verdict::Punt(reason, info) => {
                 let frame = b.data();
                 let generation = fib.generation;
-                // Neighbour resolution has its own ring; everything else
-                // is rate-limited first, so a flood cannot starve ARP/NDP
-                // nor cost more than a counter bump per packet.
+                // Neighbour resolution has its own ring and limits (per
+                // port and source MAC); everything else shares the
+                // general limit. Over a limit, a packet costs a counter
+                // bump, not a slot copy, and ARP/NDP from real neighbours
+                // keep their ring slots whatever else floods.
                 let priority = matches!(reason, PuntReason::Arp | PuntReason::Ndp);
-                if !priority && !limiter.take() {
+                let admitted = if priority {
+                    limiter.take_neighbor(in_port, frame.get(6..12).unwrap_or(&[]))
+                } else {
+                    limiter.take_general()
+                };
+                if !admitted {
                     counters.drop(in_port, DropReason::ExceptionRateLimited);
                     pool.free(b);
+                    limited += 1;
                     continue;
                 }
                 let ring = if priority {
@@ -363,6 +347,7 @@ fn process_burst<B: Backend>(
             }
         }
     }
+    limited
 }
 
 #[inline]

@@ -964,6 +964,7 @@ fn worker_counts_every_malformed_frame() {
         pool: pool.cache(),
         fib: publisher.reader(),
         rings: wr,
+        limits: silkroute_router::limit::ExceptionLimits::default(),
         shared: Arc::clone(&shared),
         stop: Arc::clone(&stop),
         input_done: Arc::new(AtomicBool::new(false)),

@@ -18,6 +18,7 @@ use silkroute_router::counters::{SharedCounters, WorkerCounters};
 use silkroute_router::exception::{self, ControlRings};
 use silkroute_router::fib::{Fib, FibPublisher, NextHop, PortInfo, Target};
 use silkroute_router::forward::reason::{DropReason, PuntReason};
+use silkroute_router::limit::{ExceptionLimits, RateLimit};
 use silkroute_router::port::memory::{MemoryPeer, MemoryPort};
 use silkroute_router::port::{FrameSource, Heap, HeapRx, HeapTx};
 use silkroute_router::worker::Worker;
@@ -34,6 +35,25 @@ struct Harness {
 /// Starts one worker polling every port's ring, with `ring` slots per
 /// memory ring and `exc` exception slots.
 fn start(fib: Fib, ports: usize, ring: usize, exc: usize, worker_pool: Option<usize>) -> Harness {
+    start_with(
+        fib,
+        ports,
+        ring,
+        exc,
+        worker_pool,
+        ExceptionLimits::default(),
+    )
+}
+
+/// [`start`] with the given exception limits.
+fn start_with(
+    fib: Fib,
+    ports: usize,
+    ring: usize,
+    exc: usize,
+    worker_pool: Option<usize>,
+    limits: ExceptionLimits,
+) -> Harness {
     let pool = HeapPool::new(8192);
     let mut publisher = FibPublisher::new(fib);
     let mut rx = Vec::new();
@@ -59,6 +79,7 @@ fn start(fib: Fib, ports: usize, ring: usize, exc: usize, worker_pool: Option<us
         pool: wpool,
         fib: publisher.reader(),
         rings: wr,
+        limits,
         shared: Arc::clone(&shared),
         stop: Arc::clone(&stop),
         input_done: Arc::new(AtomicBool::new(false)),
@@ -155,10 +176,21 @@ fn full_exception_ring_is_counted() {
 #[test]
 fn exception_flood_does_not_starve_arp() {
     // A general exception ring of 64 slots that nobody drains, a flood of
-    // TTL-1 packets, and ARP requests in the middle of it: every ARP
-    // request still reaches the control plane (priority ring), the flood
-    // is dropped and counted (ring full or rate limited).
-    let mut h = start(test_fib(), 2, 1024, 64, None);
+    // TTL-1 packets, and ARP requests from a neighbour in the middle of
+    // it: every ARP request still reaches the control plane (priority
+    // ring), the flood is dropped and counted (ring full or rate
+    // limited). The ARP/NDP limits are opened wide (no refill, bursts
+    // above the requests sent): this test is about the rings.
+    let wide = RateLimit {
+        per_second: 0,
+        burst: 1_000,
+    };
+    let limits = ExceptionLimits {
+        neighbor_port: wide,
+        neighbor_source: wide,
+        ..ExceptionLimits::default()
+    };
+    let mut h = start_with(test_fib(), 2, 1024, 64, None, limits);
     let arp = eth(
         BCAST,
         MAC_HOST,
@@ -357,6 +389,7 @@ fn fib_swaps_under_load_lose_and_tear_nothing() {
         pool: pool.cache(),
         fib: publisher.reader(),
         rings: wr,
+        limits: ExceptionLimits::default(),
         shared: Arc::clone(&shared),
         stop: Arc::clone(&stop),
         input_done: Arc::new(AtomicBool::new(false)),
