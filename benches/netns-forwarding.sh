@@ -2,24 +2,34 @@
 # Forwarding rate through a middle network namespace: the Linux kernel
 # versus silkroute on af_xdp and on af_packet, same topology, same route
 # table (the full ../shared/data/bgp-ipv4.txt.gz plus the test routes),
-# same generator, same cores.
+# same generator, same ingress path, same cores.
 #
 #   gen (core 0)                 mid (core 1)                   sink (core 0)
 #   eth0 10.1.0.2 ---- veth ---- to-gen  [router]  to-sink ---- veth ---- eth0 10.2.0.2
 #
-# - Generator: benches/src/bin/xdpgen.rs, 64-byte IPv4/UDP frames to
-#   198.18.0.1 (the test route 198.18.0.0/15) through an AF_XDP socket on
-#   gen's eth0, pinned to core 0; it offers more than either router
-#   forwards (the offered rate is printed).
-# - Sink: drops in its IP layer (not its address, no forwarding; core 0
-#   via RPS); what arrived is the delta of its eth0 rx_packets.
-# - The router side gets core 1 alone: silkroute's worker is pinned there;
-#   the kernel's forwarding is steered there with RPS on to-gen (and the
-#   veth NAPI threads, where XDP runs, are pinned there too).
+# - Generator: benches/src/bin/xdpgen.rs, an XDP program run in the
+#   kernel with BPF_PROG_RUN (live frames) on core 0, redirecting 64-byte
+#   IPv4/UDP frames to 198.18.0.1 (the test route 198.18.0.0/15) into
+#   gen's eth0. Each frame lands in to-gen's XDP ring (veth ndo_xdp_xmit)
+#   or, when the ring is full, is dropped there (to-gen rx_dropped): the
+#   generator does not wait for the router, so it offers the same rate
+#   whichever router runs, well above what either forwards (offered_pps).
+# - Ingress, the same for all three routers: GRO on on to-gen (veth then
+#   has NAPI, which ndo_xdp_xmit needs; no XDP program is added for the
+#   kernel and af_packet), and to-gen's NAPI in a thread pinned to core 1.
+#   That thread runs silkroute's XDP program (af_xdp, native mode) or
+#   turns the frames into skbs for the kernel's forwarding (kernel) or for
+#   the packet socket (af_packet).
+# - Router core: core 1 holds the NAPI thread and silkroute's worker;
+#   the kernel forwards in the NAPI thread itself (RPS=1 also steers
+#   to-gen's receive to core 1 with RPS, as the older method did).
+# - Sink: drops in its IP layer (not its address, no forwarding), on
+#   core 0 via RPS; what arrived is the delta of its eth0 rx_packets.
 #
 # Usage (root): benches/netns-forwarding.sh [SECONDS]   (default 5)
+# XDP_MODE=native|skb|auto picks af_xdp's attach mode (default native).
 # Prints one RESULT line per router. Namespaces are removed on exit, also
-# on failure.
+# on failure. Needs Linux 5.18+ (live frames), ethtool, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,15 +62,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mac() { ip -n "$1" -j link show dev "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
-rxp() { ip -n "$1" -j -s link show dev "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'; }
+stat64() { ip -n "$1" -j -s link show dev "$2" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['stats64']['$3']['$4'])"; }
+rxp() { stat64 "$1" "$2" rx packets; }
 nsx() { ip netns exec "$@"; }
 
-# Pins the NAPI thread of $2 in namespace $1 to core $3 (where veth runs
-# XDP); harmless when the interface has no NAPI thread.
+# Pins the NAPI threads of $2 in namespace $1 to core $3.
 pin_napi() {
-    nsx "$1" sh -c "echo 1 > /sys/class/net/$2/threaded" 2>/dev/null || return 0
     local pid
-    for pid in $(pgrep -f "^napi/$2-" || true); do taskset -p -c "$3" "$pid" >/dev/null 2>&1 || true; done
+    for pid in $(pgrep "^napi/$2-" || true); do taskset -p -c "$3" "$pid" >/dev/null; done
 }
 
 setup() {
@@ -70,6 +79,11 @@ setup() {
     ip link add eth0 netns $S type veth peer name to-sink netns $M
     for i in to-gen to-sink; do ip -n $M link set "$i" up; done
     ip -n $M link set lo up
+    # NAPI on to-gen (the generator's frames need it), threaded, on the
+    # router's core.
+    nsx $M ethtool -K to-gen gro on >/dev/null
+    nsx $M sh -c 'echo 1 > /sys/class/net/to-gen/threaded'
+    pin_napi $M to-gen $ROUTER_CORE
     for ns in $G $S; do
         nsx "$ns" ethtool -K eth0 tx off >/dev/null
         ip -n "$ns" link set lo up
@@ -82,12 +96,9 @@ setup() {
     # Sink: 198.18.0.1 is not its address and it does not forward, so
     # the IP layer drops each frame after one route lookup; processed on
     # the generator's core.
-    nsx $S sh -c 'echo 1 > /sys/class/net/eth0/queues/rx-0/rps_cpus'
-    # Router side: receive processing on the router's core (STEER=0
-    # leaves it where the sender runs, for comparison).
-    [ "${STEER:-1}" = 1 ] || return 0
+    nsx $S sh -c "echo $(printf %x $((1 << GEN_CORE))) > /sys/class/net/eth0/queues/rx-0/rps_cpus"
+    [ "${RPS:-0}" = 1 ] || return 0
     nsx $M sh -c "echo $(printf %x $((1 << ROUTER_CORE))) > /sys/class/net/to-gen/queues/rx-0/rps_cpus"
-    nsx $M sh -c "echo $(printf %x $((1 << ROUTER_CORE))) > /sys/class/net/to-sink/queues/rx-0/rps_cpus"
 }
 
 teardown() {
@@ -100,21 +111,23 @@ teardown() {
     sleep 0.5
 }
 
-# Runs the generator; sets OFFERED (what the generator's socket sent,
-# including frames the veth then dropped for want of room), RECEIVED
-# (what arrived in sink) and LOSS.
+# Runs the generator; sets OFFERED (frames the generator redirected into
+# gen's eth0 per second), RECEIVED (what arrived in sink per second) and
+# LOSS; prints where the rest was dropped: in to-gen's XDP ring (the
+# router side did not keep up) or on the way into sink.
 measure() {
-    local rx0 rx1 out secs sent
-    rx0=$(rxp $S eth0)
-    out=$(nsx $G taskset -c $GEN_CORE "$XDPGEN" --interface eth0 --dst-mac "$(mac $M to-gen)" \
+    local rx0 rx1 ring0 ring1 sd0 sd1 out secs sent
+    rx0=$(rxp $S eth0); ring0=$(stat64 $M to-gen rx dropped); sd0=$(stat64 $M to-sink tx dropped)
+    out=$(nsx $G "$XDPGEN" --interface eth0 --dst-mac "$(mac $M to-gen)" \
         --src-ip 10.1.0.2 --dst-ip $TEST_DST --seconds "$SECONDS_PER_RUN" --core $GEN_CORE)
     sleep 0.3
-    rx1=$(rxp $S eth0)
+    rx1=$(rxp $S eth0); ring1=$(stat64 $M to-gen rx dropped); sd1=$(stat64 $M to-sink tx dropped)
     secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$out")
     sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' <<<"$out")
     OFFERED=$(python3 -c "print(round($sent / $secs))")
     RECEIVED=$(python3 -c "print(round(($rx1 - $rx0) / $secs))")
     LOSS=$(python3 -c "r=$rx1-$rx0; print('%.4f' % (max(0.0, 1 - r / $sent) if $sent else 1))")
+    echo "  offered $sent frames in $secs s; dropped in to-gen's ring: $((ring1 - ring0)); on the way into sink: $((sd1 - sd0))" >&2
 }
 
 # ---------------------------------------------------------------- kernel
@@ -136,10 +149,10 @@ echo "RESULT kernel pps=$RECEIVED loss=$LOSS offered_pps=$OFFERED"
 teardown
 
 # ------------------------------------------------------------- silkroute
-# Extra driver options: af_xdp's XDP mode (XDP_MODE, default skb: generic
-# XDP runs after RPS, on the router's core, like the kernel's forwarding;
-# native XDP on veth runs in the sender's NAPI).
-opts() { [ "$1" = af_xdp ] && echo ", mode: ${XDP_MODE:-skb}" || true; }
+# Extra driver options: af_xdp's XDP mode (XDP_MODE, default native: the
+# program runs in to-gen's NAPI thread, on the router's core; skb: it
+# runs there too, after the frame became an skb).
+opts() { [ "$1" = af_xdp ] && echo ", mode: ${XDP_MODE:-native}" || true; }
 
 run_silkroute() { # $1 = driver key
     setup
@@ -176,10 +189,8 @@ EOF
     done
     grep -q "router started" "$WORK/$1.err" || { echo "silkroute ($1) did not start" >&2; exit 1; }
     grep -o 'mode obtained.*' "$WORK/$1.err" | sed 's/\x1b\[[0-9;]*m//g' >&2 || true
-    if [ "${STEER:-1}" = 1 ] && [ "${PIN_NAPI:-1}" = 1 ]; then
-        pin_napi $M to-gen $ROUTER_CORE
-        pin_napi $M to-sink $ROUTER_CORE
-    fi
+    # Attaching an XDP program may restart to-gen's NAPI thread.
+    pin_napi $M to-gen $ROUTER_CORE
     measure
     local ratio
     ratio=$(python3 -c "print('%.2f' % ($RECEIVED / $KERNEL_PPS if $KERNEL_PPS else 0))")

@@ -28,6 +28,7 @@
 //! counts the burst's frames as `tx_errors` (they leave when the link is
 //! back, or the ring fills and later bursts are refused).
 
+pub mod bpf;
 mod prog;
 mod queue;
 mod ring;
