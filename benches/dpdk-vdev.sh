@@ -63,6 +63,9 @@ DESCRIPTORS=1024
 # testpmd's one mbuf pool: both captures held by the vdevs, plus
 # descriptors, bursts and per-lcore caches with room to spare.
 TESTPMD_MBUFS=$((2 * FRAMES + 16384))
+# silkroute has one pool per port: its capture, plus descriptors, bursts
+# and caches (each pool ~160 MiB with the default FRAMES).
+SILK_MBUFS=$((FRAMES + 8191))
 DATA=../shared/data
 CLK_TCK=$(getconf CLK_TCK)
 HP_NR=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
@@ -305,10 +308,10 @@ dpdk:
 ports:
   - name: p0
     driver:
-      dpdk: { device: net_pcap0, rx_queues: 1, tx_queues: 1, rx_descriptors: $DESCRIPTORS, tx_descriptors: $DESCRIPTORS, rss: false, promiscuous: false }
+      dpdk: { device: net_pcap0, rx_queues: 1, tx_queues: 1, rx_descriptors: $DESCRIPTORS, tx_descriptors: $DESCRIPTORS, rss: false, promiscuous: false, mbufs: $SILK_MBUFS }
   - name: p1
     driver:
-      dpdk: { device: net_pcap1, rx_queues: 1, tx_queues: 1, rx_descriptors: $DESCRIPTORS, tx_descriptors: $DESCRIPTORS, rss: false, promiscuous: false }
+      dpdk: { device: net_pcap1, rx_queues: 1, tx_queues: 1, rx_descriptors: $DESCRIPTORS, tx_descriptors: $DESCRIPTORS, rss: false, promiscuous: false, mbufs: $SILK_MBUFS }
 interfaces:
   - { name: eth0, port: p0, mac: ${PORT_MAC[0]}, addresses: [192.0.2.1/24, "2001:db8:0:1::1/64"] }
   - { name: eth1, port: p1, mac: ${PORT_MAC[1]}, addresses: [198.51.100.1/24, "2001:db8:0:2::1/64"] }
