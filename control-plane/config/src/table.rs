@@ -230,7 +230,7 @@ pub(crate) struct LoadedFiles {
 /// What identifies a file's content without reading it: size, modification and change times,
 /// inode and device.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp {
+pub(crate) struct Stamp {
     len: u64,
     modified: SystemTime,
     changed: (i64, i64),
@@ -307,11 +307,11 @@ impl RouteFileCache {
     }
 
     /// The stamps of `paths` before reading them, for [`RouteFileCache::put`].
-    pub(crate) fn stamps(paths: &[PathBuf]) -> Option<(Vec<(PathBuf, StampToken)>, SystemTime)> {
+    pub(crate) fn stamps(paths: &[PathBuf]) -> Option<(Vec<(PathBuf, Stamp)>, SystemTime)> {
         let read_at = SystemTime::now();
         let stamps = paths
             .iter()
-            .map(|p| Stamp::of(p).map(|s| (p.clone(), StampToken(s))))
+            .map(|p| Stamp::of(p).map(|s| (p.clone(), s)))
             .collect::<Option<Vec<_>>>()?;
         Some((stamps, read_at))
     }
@@ -319,27 +319,21 @@ impl RouteFileCache {
     /// Remembers a successful read of the files whose stamps were taken before reading.
     pub(crate) fn put(
         &self,
-        stamps: Vec<(PathBuf, StampToken)>,
+        stamps: Vec<(PathBuf, Stamp)>,
         read_at: SystemTime,
         files: &LoadedFiles,
     ) {
         // A file that changed while it was read gets a new stamp: keep nothing then.
-        let unchanged = stamps
-            .iter()
-            .all(|(p, s)| Stamp::of(p).as_ref() == Some(&s.0));
+        let unchanged = stamps.iter().all(|(p, s)| Stamp::of(p).as_ref() == Some(s));
         if let Ok(mut guard) = self.last.lock() {
             *guard = unchanged.then(|| CacheEntry {
-                stamps: stamps.into_iter().map(|(p, s)| (p, s.0)).collect(),
+                stamps,
                 read_at,
                 files: files.clone(),
             });
         }
     }
 }
-
-/// A file's stamp taken before reading it (opaque outside this module).
-#[derive(Debug, Clone)]
-pub(crate) struct StampToken(Stamp);
 
 #[cfg(test)]
 mod tests {
