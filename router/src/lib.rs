@@ -25,6 +25,7 @@ pub mod fib;
 pub mod forward;
 pub mod limit;
 pub mod port;
+pub mod prefetch;
 pub mod ring;
 pub mod worker;
 

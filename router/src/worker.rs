@@ -30,6 +30,7 @@ use crate::forward::reason::{DropReason, PuntReason};
 use crate::forward::{classify, finish, forwarded_len, Classified, Pending, Verdict};
 use crate::limit::{ExceptionLimits, Limiters, QueueYield, LIMITER_REFILL_EVERY};
 use crate::port::{Backend, BufPool, Burst, PacketBuf, RxQueue, RxStatus, TxQueue};
+use crate::prefetch::prefetch;
 use crate::BURST_SIZE;
 
 /// Injected packets sent per iteration at most, so a control-plane burst
@@ -257,6 +258,11 @@ fn process_burst<B: Backend>(
     let mut idx4 = [0u8; BURST_SIZE];
     let mut idx6 = [0u8; BURST_SIZE];
     let (mut n4, mut n6) = (0, 0);
+    // Ask for every packet's headers before touching any: the burst's
+    // cache misses (data a NIC or another core just wrote) overlap.
+    for b in burst.iter() {
+        prefetch(b.data());
+    }
     for (i, b) in burst.iter().enumerate() {
         counters.rx(in_port, b.data().len());
         let c = match &port_mac {

@@ -76,32 +76,24 @@ impl MemoryPort {
 
 impl RingRx {
     pub(crate) fn rx_burst(&mut self, out: &mut Burst<HeapBuf>) -> RxStatus {
-        while !out.is_full() {
-            match self.ring.pop_with(Option::take) {
-                Some(Some(b)) => out.push(b),
-                _ => break,
+        // One head store per burst: a peer polling a full ring pulls the
+        // index's cache line once per burst, not once per frame (per frame,
+        // the worker stalled on that line and a full ring stayed full).
+        self.ring.pop_many(out.remaining_capacity(), |slot| {
+            if let Some(b) = slot.take() {
+                out.push(b);
             }
-        }
+        });
         RxStatus::Active
     }
 }
 
 impl RingTx {
     pub(crate) fn tx_burst(&mut self, pkts: &mut Burst<HeapBuf>) -> usize {
-        let total = pkts.len();
-        let mut refused: Burst<HeapBuf> = Burst::new();
-        for b in pkts.drain(..) {
-            if !refused.is_empty() {
-                refused.push(b);
-                continue;
-            }
-            if let Err(Some(b)) = self.ring.push(Some(b)) {
-                refused.push(b);
-            }
-        }
-        let sent = total - refused.len();
-        *pkts = refused;
-        sent
+        // What does not fit stays in `pkts` (refused), in order.
+        let n = self.ring.free_slots(pkts.len()).min(pkts.len());
+        let mut sent = pkts.drain(..n);
+        self.ring.push_many(n, |slot| *slot = sent.next())
     }
 }
 
