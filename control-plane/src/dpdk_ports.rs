@@ -282,7 +282,7 @@ mod with_dpdk {
             let eal = Arc::clone(&eal);
             started.start::<Dpdk, _>(
                 w,
-                wcfg.core,
+                wcfg,
                 rx,
                 tx,
                 DpdkPool::new(pool),

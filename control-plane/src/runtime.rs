@@ -622,17 +622,7 @@ fn start_heap_workers(
                     .and_then(Option::take)
             })
             .collect();
-        started.start::<Heap, ()>(
-            w,
-            wcfg.core,
-            rx,
-            tx,
-            pool.cache(),
-            publisher,
-            stop,
-            opts,
-            || (),
-        )?;
+        started.start::<Heap, ()>(w, wcfg, rx, tx, pool.cache(), publisher, stop, opts, || ())?;
     }
     Ok(started)
 }

@@ -9,11 +9,12 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use silkroute_config::{WorkerConfig, WorkerIdle};
 use silkroute_router::counters::{SharedCounters, WorkerCounters};
 use silkroute_router::exception::{self, ControlRings};
 use silkroute_router::fib::FibPublisher;
 use silkroute_router::port::Backend;
-use silkroute_router::worker::{pin_to_core, Worker};
+use silkroute_router::worker::{pin_to_core, IdlePolicy, Worker};
 
 use crate::ports::OpenPorts;
 use crate::runtime::{RunOptions, StartError};
@@ -53,14 +54,14 @@ impl WorkersStarted {
         }
     }
 
-    /// Builds worker `id` over its queues and pool and starts it on
-    /// `core`; `thread_init` runs first on the new thread (after pinning)
+    /// Builds worker `id` over its queues and pool and starts it as
+    /// `config` says (core, idle policy); `thread_init` runs first on the new thread (after pinning)
     /// and what it returns lives as long as the worker runs.
     #[allow(clippy::too_many_arguments)]
     pub fn start<B: Backend, R: 'static>(
         &mut self,
         id: usize,
-        core: usize,
+        config: &WorkerConfig,
         rx: Vec<(u16, u16, B::Rx)>,
         tx: Vec<Option<B::Tx>>,
         pool: B::Pool,
@@ -83,11 +84,15 @@ impl WorkersStarted {
             fib: publisher.reader(),
             rings: wrings,
             limits: opts.exception_limits,
+            idle: match config.idle {
+                WorkerIdle::Sleep => IdlePolicy::Sleep,
+                WorkerIdle::Spin => IdlePolicy::Spin,
+            },
             shared: Arc::clone(&shared),
             stop: Arc::clone(stop),
             input_done: Arc::clone(&input_done),
         };
-        let handle = spawn_worker(worker, core, opts.pin, thread_init)
+        let handle = spawn_worker(worker, config.core, opts.pin, thread_init)
             .map_err(|source| StartError::Spawn { worker: id, source })?;
         self.handles.push(handle);
         self.shared.push(shared);

@@ -171,7 +171,7 @@ pub fn start_xdp_workers(
         );
         started.start::<Xdp, ()>(
             w,
-            wcfg.core,
+            wcfg,
             queues.rx,
             queues.tx,
             queues.pool,

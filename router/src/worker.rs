@@ -53,6 +53,18 @@ const IDLE_SLEEP_AFTER: u32 = 4096;
 /// of a 1.5 Mpps stream.
 const IDLE_SLEEP: std::time::Duration = std::time::Duration::from_micros(50);
 
+/// What a worker does once its queues have been empty for
+/// [`IDLE_SLEEP_AFTER`] polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IdlePolicy {
+    /// Sleep [`IDLE_SLEEP`] between polls until a packet comes: the core
+    /// is free for whatever shares it.
+    #[default]
+    Sleep,
+    /// Keep polling without pause: for a core reserved to the worker.
+    Spin,
+}
+
 /// Everything a worker thread owns.
 pub struct Worker<B: Backend> {
     /// Worker index (for logs and metrics).
@@ -69,6 +81,8 @@ pub struct Worker<B: Backend> {
     pub rings: WorkerRings,
     /// Limits in front of the exception rings.
     pub limits: ExceptionLimits,
+    /// What to do when idle.
+    pub idle: IdlePolicy,
     /// Where counters are published.
     pub shared: Arc<SharedCounters>,
     /// Set by the control plane to stop the worker.
@@ -156,6 +170,10 @@ impl<B: Backend> Worker<B> {
             }
             flooded.iteration_done(received);
             counters.loop_done(received);
+            // Idle: once the queues have been empty for a while, flush
+            // what transmit queues hold and publish the counters, then
+            // sleep between polls (or keep spinning, by policy).
+            let mut sleeping = false;
             if received == 0 {
                 idle_run = idle_run.saturating_add(1);
                 if idle_run == IDLE_SLEEP_AFTER {
@@ -163,13 +181,14 @@ impl<B: Backend> Worker<B> {
                         q.flush();
                     }
                 }
-                if idle_run >= IDLE_SLEEP_AFTER {
+                if idle_run >= IDLE_SLEEP_AFTER && self.idle == IdlePolicy::Sleep {
                     std::thread::sleep(IDLE_SLEEP);
+                    sleeping = true;
                 }
             } else {
                 idle_run = 0;
             }
-            if iteration % PUBLISH_EVERY == 0 || idle_run >= IDLE_SLEEP_AFTER {
+            if iteration % PUBLISH_EVERY == 0 || idle_run == IDLE_SLEEP_AFTER || sleeping {
                 self.shared.publish(&counters);
                 if !self.rx.is_empty() && exhausted.iter().all(|e| *e) {
                     self.input_done.store(true, Ordering::Release);

@@ -965,6 +965,7 @@ fn worker_counts_every_malformed_frame() {
         fib: publisher.reader(),
         rings: wr,
         limits: silkroute_router::limit::ExceptionLimits::default(),
+        idle: Default::default(),
         shared: Arc::clone(&shared),
         stop: Arc::clone(&stop),
         input_done: Arc::new(AtomicBool::new(false)),

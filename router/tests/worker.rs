@@ -5,7 +5,7 @@
 mod common;
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -21,9 +21,11 @@ use silkroute_router::forward::reason::{DropReason, PuntReason};
 use silkroute_router::limit::{ExceptionLimits, RateLimit};
 use silkroute_router::port::memory::{MemoryPeer, MemoryPort};
 use silkroute_router::port::{FrameSource, Heap, HeapRx, HeapTx};
-use silkroute_router::worker::Worker;
+use silkroute_router::worker::{IdlePolicy, Worker};
 
 struct Harness {
+    /// The worker thread's name.
+    name: String,
     peers: Vec<MemoryPeer>,
     control: ControlRings,
     stop: Arc<AtomicBool>,
@@ -42,6 +44,7 @@ fn start(fib: Fib, ports: usize, ring: usize, exc: usize, worker_pool: Option<us
         exc,
         worker_pool,
         ExceptionLimits::default(),
+        IdlePolicy::default(),
     )
 }
 
@@ -53,6 +56,7 @@ fn start_with(
     exc: usize,
     worker_pool: Option<usize>,
     limits: ExceptionLimits,
+    idle: IdlePolicy,
 ) -> Harness {
     let pool = HeapPool::new(8192);
     let mut publisher = FibPublisher::new(fib);
@@ -80,12 +84,20 @@ fn start_with(
         fib: publisher.reader(),
         rings: wr,
         limits,
+        idle,
         shared: Arc::clone(&shared),
         stop: Arc::clone(&stop),
         input_done: Arc::new(AtomicBool::new(false)),
     };
-    let handle = thread::spawn(move || worker.run());
+    // A name of its own, so a test can find the thread in /proc.
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+    let name = format!("worker-t{}", STARTED.fetch_add(1, Ordering::Relaxed));
+    let handle = thread::Builder::new()
+        .name(name.clone())
+        .spawn(move || worker.run())
+        .expect("spawn worker");
     Harness {
+        name,
         peers,
         control: cr,
         stop,
@@ -105,6 +117,27 @@ impl Harness {
             );
             thread::sleep(Duration::from_millis(1));
         }
+    }
+
+    /// How many times the worker thread has left its CPU of its own accord
+    /// (`voluntary_ctxt_switches` in `/proc/self/task/TID/status`).
+    fn voluntary_switches(&self) -> u64 {
+        for task in std::fs::read_dir("/proc/self/task")
+            .expect("/proc/self/task")
+            .flatten()
+        {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if comm.trim_end() != self.name {
+                continue;
+            }
+            let status = std::fs::read_to_string(task.path().join("status")).expect("status");
+            return status
+                .lines()
+                .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+                .and_then(|v| v.trim().parse().ok())
+                .expect("voluntary_ctxt_switches");
+        }
+        panic!("no thread named {}", self.name);
     }
 
     fn finish(self) -> (WorkerCounters, Vec<MemoryPeer>, ControlRings) {
@@ -190,7 +223,7 @@ fn exception_flood_does_not_starve_arp() {
         neighbor_source: wide,
         ..ExceptionLimits::default()
     };
-    let mut h = start_with(test_fib(), 2, 1024, 64, None, limits);
+    let mut h = start_with(test_fib(), 2, 1024, 64, None, limits, IdlePolicy::default());
     let arp = eth(
         BCAST,
         MAC_HOST,
@@ -235,6 +268,43 @@ fn exception_flood_does_not_starve_arp() {
         flood,
         "every flood packet is punted or counted"
     );
+}
+
+#[test]
+fn an_idle_worker_sleeps_unless_its_policy_is_to_spin() {
+    for idle in [IdlePolicy::Sleep, IdlePolicy::Spin] {
+        let mut h = start_with(
+            test_fib(),
+            2,
+            64,
+            64,
+            None,
+            ExceptionLimits::default(),
+            idle,
+        );
+        // Traffic first: the worker forwards whatever its policy.
+        let frame = v4_frame([192, 0, 2, 10], [10, 1, 2, 3], 64, b"before the lull");
+        assert!(h.peers[0].inject(&frame));
+        h.wait_rx(0, 1);
+        // Then a lull of 300 ms, thousands of times the ~100 µs of empty
+        // polls after which a sleeping worker starts to leave its core.
+        let before = h.voluntary_switches();
+        thread::sleep(Duration::from_millis(300));
+        let left = h.voluntary_switches() - before;
+        match idle {
+            // 50 µs sleeps: thousands of switches on an idle machine; even
+            // a worker that ran once a millisecond would leave it 300 times.
+            IdlePolicy::Sleep => assert!(left >= 50, "sleeping worker left its core {left} times"),
+            // Nothing on a memory port's path blocks: a spinning worker is
+            // only ever preempted (involuntary switches, not counted).
+            IdlePolicy::Spin => assert!(left <= 2, "spinning worker left its core {left} times"),
+        }
+        // Traffic after the lull is forwarded, and counted, either way.
+        assert!(h.peers[0].inject(&frame));
+        h.wait_rx(0, 2);
+        let (c, _, _) = h.finish();
+        assert_eq!(c.port(1).tx_packets, 2, "{idle:?}");
+    }
 }
 
 #[test]
@@ -390,6 +460,7 @@ fn fib_swaps_under_load_lose_and_tear_nothing() {
         fib: publisher.reader(),
         rings: wr,
         limits: ExceptionLimits::default(),
+        idle: Default::default(),
         shared: Arc::clone(&shared),
         stop: Arc::clone(&stop),
         input_done: Arc::new(AtomicBool::new(false)),

@@ -34,7 +34,8 @@ pub use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 pub use model::{
     default_socket_path, Config, ControlConfig, DpdkConfig, Driver, InterfaceConfig, LogLevel,
     MetricsConfig, NeighborConfig, NextHop, NextHopSet, PortConfig, ReloadConfig, RouteStats,
-    RxQueue, WorkerConfig, XdpMode, XdpZeroCopy, DEFAULT_METRICS_LISTEN, DEFAULT_SOCKET_MODE,
+    RxQueue, WorkerConfig, WorkerIdle, XdpMode, XdpZeroCopy, DEFAULT_METRICS_LISTEN,
+    DEFAULT_SOCKET_MODE,
 };
 pub use raw::schema_keys;
 pub use route_file::{

@@ -373,6 +373,24 @@ pub struct WorkerConfig {
     pub core: usize,
     /// Queues it polls.
     pub rx: Vec<RxQueue>,
+    /// What it does when its queues come up empty.
+    pub idle: WorkerIdle,
+}
+
+/// `workers[].idle`: what a worker does once its queues have been empty
+/// for a while (~100 µs of polls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkerIdle {
+    /// Sleep 50 µs between polls until traffic comes back (default): the
+    /// core is free for the kernel threads and processes that share it;
+    /// the first packet after a quiet spell waits up to ~100 µs.
+    #[default]
+    Sleep,
+    /// Never leave the core: poll without pause (the core shows 100% busy
+    /// at all times). For cores reserved to the worker (`isolcpus`,
+    /// `nohz_full`), where nothing else needs them.
+    Spin,
 }
 
 /// One rx queue of one port.
@@ -446,7 +464,11 @@ impl Config {
                         format!("{port}/{}", q.queue)
                     })
                     .collect();
-            let _ = writeln!(s, "  worker core {}: rx [{}]", w.core, rx.join(", "));
+            let idle = match w.idle {
+                WorkerIdle::Sleep => "",
+                WorkerIdle::Spin => ", idle spin",
+            };
+            let _ = writeln!(s, "  worker core {}: rx [{}]{idle}", w.core, rx.join(", "));
         }
         s
     }

@@ -211,6 +211,8 @@ pub(crate) struct RawWorker {
     pub core: Spanned<u64>,
     #[serde(default)]
     pub rx: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub idle: crate::model::WorkerIdle,
 }
 
 /// `via: ADDR` or `via: [ADDR, ...]`. A single address has no span of its own (the enclosing
@@ -269,6 +271,7 @@ pub fn schema_keys() -> Vec<(&'static str, &'static [&'static str])> {
         ("control", keys_of::<RawControl>()),
         ("metrics", keys_of::<RawMetrics>()),
         ("reload", keys_of::<RawReload>()),
+        ("workers[].idle", keys_of::<crate::model::WorkerIdle>()),
         ("log_level", keys_of::<LogLevel>()),
     ]
 }

@@ -112,6 +112,7 @@ const CASES: &[Case] = &[
     case("unknown route key", "routes:\n  - { prefix: 10.0.0.0/8, via: 192.0.2.2, metric: 5 }\n", 2, 43, "unknown field `metric`"),
     case("unknown route_files key", "route_files:\n  - { path: a.txt, via: 192.0.2.2, format: x }\n", 2, 36, "unknown field `format`"),
     case("unknown worker key", "workers:\n  - { core: 0, rx: [p0], tx: [p0] }\n", 2, 26, "unknown field `tx`"),
+    case("unknown worker idle policy", "workers:\n  - { core: 0, rx: [p0], idle: nap }\n", 2, 32, "unknown variant `nap`"),
     // ---------------------------------------------------------------- ports
     case("bad port name", "ports:\n  - { name: Port0, driver: { memory: {} } }\nworkers:\n  - { core: 0, rx: [Port0] }\n", 2, 13, "invalid name \"Port0\""),
     case("duplicate port", "ports:\n  - { name: p0, driver: { memory: {} } }\n  - { name: p0, driver: { pcap: { tx: x.pcap } } }\nworkers:\n  - { core: 0, rx: [p0] }\n", 3, 13, "duplicate port name p0 (first defined at line 2)"),

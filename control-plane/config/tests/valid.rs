@@ -129,10 +129,12 @@ fn full_example_parses_into_the_expected_model() {
             WorkerConfig {
                 core: 0,
                 rx: vec![RxQueue { port: 0, queue: 0 }, RxQueue { port: 1, queue: 0 }],
+                idle: WorkerIdle::Sleep,
             },
             WorkerConfig {
                 core: 1,
                 rx: vec![RxQueue { port: 1, queue: 1 }],
+                idle: WorkerIdle::Spin,
             },
         ],
         route_stats: RouteStats {
@@ -152,7 +154,10 @@ fn full_example_parses_into_the_expected_model() {
     assert_eq!(config, expected);
     let summary = config.summary();
     assert!(summary.contains("routes: 5 IPv4, 2 IPv6"), "{summary}");
-    assert!(summary.contains("worker core 1: rx [p1/1]"), "{summary}");
+    assert!(
+        summary.contains("worker core 1: rx [p1/1], idle spin"),
+        "{summary}"
+    );
 }
 
 #[test]

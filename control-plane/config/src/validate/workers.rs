@@ -92,6 +92,7 @@ impl Validator<'_> {
             out.push(WorkerConfig {
                 core: usize::try_from(w.core.value).unwrap_or(usize::MAX),
                 rx,
+                idle: w.idle,
             });
         }
         // Every rx queue of every port is polled by exactly one worker.
