@@ -612,78 +612,70 @@ impl ExceptionHandler {
         kind6: Icmpv6ErrorKind,
     ) -> Option<(u16, usize)> {
         let prev_hop = prev_hop(frame);
-        let (src, result, sent) = if let Some(ip) = frame
-            .get(l3..)
-            .and_then(|b| Ipv4Packet::new_checked(b).ok())
-        {
-            let src = IpAddr::V4(ip.src_addr());
-            let Some(our_ip) = port.ipv4.first().copied() else {
-                self.count(Event::NoReturnPath);
-                return None;
-            };
-            let (out_port, mac) = Self::egress(fib, src, in_port, prev_hop);
-            let our_mac = self
-                .ports
-                .get(usize::from(out_port))
-                .map_or(port.mac, |p| p.mac);
-            if !self.limiter.allow(src) {
-                self.count(Event::RateLimited);
-                return None;
-            }
-            let r = build::icmpv4_error(
-                frame,
-                l3,
-                kind4,
-                MacAddr(our_mac),
-                MacAddr(mac),
-                our_ip,
-                &mut self.out,
-            );
-            let ev = match kind4 {
-                Icmpv4ErrorKind::TimeExceeded => Event::TimeExceededSent,
-                Icmpv4ErrorKind::FragmentationNeeded { .. } => Event::FragNeededSent,
-                Icmpv4ErrorKind::DestUnreachable(_) => Event::UnreachableSent,
-            };
-            (src, r.map(|len| (out_port, len)), ev)
-        } else if let Some(ip) = frame
-            .get(l3..)
-            .and_then(|b| Ipv6Packet::new_checked(b).ok())
-        {
-            let src = IpAddr::V6(ip.src_addr());
-            // Prefer a global address of the receiving interface.
-            let Some(our_ip) = port.ipv6.first().copied() else {
-                self.count(Event::NoReturnPath);
-                return None;
-            };
-            let (out_port, mac) = Self::egress(fib, src, in_port, prev_hop);
-            let our_mac = self
-                .ports
-                .get(usize::from(out_port))
-                .map_or(port.mac, |p| p.mac);
-            if !self.limiter.allow(src) {
-                self.count(Event::RateLimited);
-                return None;
-            }
-            let r = build::icmpv6_error(
-                frame,
-                l3,
-                kind6,
-                MacAddr(our_mac),
-                MacAddr(mac),
-                our_ip,
-                &mut self.out,
-            );
-            let ev = match kind6 {
-                Icmpv6ErrorKind::TimeExceeded => Event::Time6ExceededSent,
-                Icmpv6ErrorKind::PacketTooBig { .. } => Event::PacketTooBigSent,
-                Icmpv6ErrorKind::DestUnreachable(_) => Event::Unreachable6Sent,
-            };
-            (src, r.map(|len| (out_port, len)), ev)
+        let ip = frame.get(l3..);
+        let src = if let Some(ip) = ip.and_then(|b| Ipv4Packet::new_checked(b).ok()) {
+            IpAddr::V4(ip.src_addr())
+        } else if let Some(ip) = ip.and_then(|b| Ipv6Packet::new_checked(b).ok()) {
+            IpAddr::V6(ip.src_addr())
         } else {
             self.count(Event::Malformed);
             return None;
         };
-        let _ = src;
+        // The error comes from the receiving interface's first address of
+        // the packet's family.
+        let our_ip = match src {
+            IpAddr::V4(_) => port.ipv4.first().copied().map(IpAddr::V4),
+            IpAddr::V6(_) => port.ipv6.first().copied().map(IpAddr::V6),
+        };
+        let Some(our_ip) = our_ip else {
+            self.count(Event::NoReturnPath);
+            return None;
+        };
+        let (out_port, mac) = Self::egress(fib, src, in_port, prev_hop);
+        let our_mac = MacAddr(
+            self.ports
+                .get(usize::from(out_port))
+                .map_or(port.mac, |p| p.mac),
+        );
+        if !self.limiter.allow(src) {
+            self.count(Event::RateLimited);
+            return None;
+        }
+        let (result, sent) = match our_ip {
+            IpAddr::V4(our_ip) => (
+                build::icmpv4_error(
+                    frame,
+                    l3,
+                    kind4,
+                    our_mac,
+                    MacAddr(mac),
+                    our_ip,
+                    &mut self.out,
+                ),
+                match kind4 {
+                    Icmpv4ErrorKind::TimeExceeded => Event::TimeExceededSent,
+                    Icmpv4ErrorKind::FragmentationNeeded { .. } => Event::FragNeededSent,
+                    Icmpv4ErrorKind::DestUnreachable(_) => Event::UnreachableSent,
+                },
+            ),
+            IpAddr::V6(our_ip) => (
+                build::icmpv6_error(
+                    frame,
+                    l3,
+                    kind6,
+                    our_mac,
+                    MacAddr(mac),
+                    our_ip,
+                    &mut self.out,
+                ),
+                match kind6 {
+                    Icmpv6ErrorKind::TimeExceeded => Event::Time6ExceededSent,
+                    Icmpv6ErrorKind::PacketTooBig { .. } => Event::PacketTooBigSent,
+                    Icmpv6ErrorKind::DestUnreachable(_) => Event::Unreachable6Sent,
+                },
+            ),
+        };
+        let result = result.map(|len| (out_port, len));
         match result {
             Ok(out) => {
                 self.count(sent);
