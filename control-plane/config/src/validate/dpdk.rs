@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_saphyr::Spanned;
 
-use super::{pos, Validator, MAX_QUEUES};
+use super::{pos, Validator};
 use crate::error::ConfigErrorKind as K;
 use crate::model::*;
 use crate::raw::*;
@@ -170,23 +170,9 @@ impl Validator<'_> {
         } else {
             self.dpdk_devices.insert(device.clone(), port.to_owned());
         }
-        // 0: not given (or refused, then the default avoids a cascade).
-        let queues = |v: &mut Self, q: Option<&Spanned<u64>>| match q {
-            None => 0,
-            Some(q) if (1..=MAX_QUEUES).contains(&q.value) => q.value as u16,
-            Some(q) => {
-                v.err(
-                    &q.referenced,
-                    K::Queues {
-                        value: q.value,
-                        max: MAX_QUEUES,
-                    },
-                );
-                0
-            }
-        };
-        let rx_queues = queues(self, d.rx_queues.as_ref()).max(1);
-        let tx_queues = queues(self, d.tx_queues.as_ref());
+        // 0: not given (or refused).
+        let rx_queues = self.queue_count(d.rx_queues.as_ref()).unwrap_or(0).max(1);
+        let tx_queues = self.queue_count(d.tx_queues.as_ref()).unwrap_or(0);
         let descriptors = |v: &mut Self, key, q: Option<&Spanned<u64>>| {
             v.power_of_two(
                 q,

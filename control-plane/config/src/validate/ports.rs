@@ -42,39 +42,12 @@ impl Validator<'_> {
                 }
             }
             RawDriver::Memory(m) => {
-                let ring_size = match &m.ring_size {
-                    None => DEFAULT_RING_SIZE,
-                    Some(r) => {
-                        let ok = r.value.is_power_of_two()
-                            && (MIN_RING_SIZE..=MAX_RING_SIZE).contains(&r.value);
-                        if !ok {
-                            self.err(
-                                &r.referenced,
-                                K::RingSize {
-                                    value: r.value,
-                                    min: MIN_RING_SIZE,
-                                    max: MAX_RING_SIZE,
-                                },
-                            );
-                        }
-                        u32::try_from(r.value).unwrap_or(DEFAULT_RING_SIZE)
-                    }
-                };
-                let queues = match &m.queues {
-                    None => 1,
-                    Some(q) => {
-                        if !(1..=MAX_QUEUES).contains(&q.value) {
-                            self.err(
-                                &q.referenced,
-                                K::Queues {
-                                    value: q.value,
-                                    max: MAX_QUEUES,
-                                },
-                            );
-                        }
-                        u16::try_from(q.value).unwrap_or(1)
-                    }
-                };
+                let ring_size = self.power_of_two(
+                    m.ring_size.as_ref(),
+                    (MIN_RING_SIZE, MAX_RING_SIZE, DEFAULT_RING_SIZE),
+                    |value, min, max| K::RingSize { value, min, max },
+                );
+                let queues = self.queue_count(m.queues.as_ref()).unwrap_or(1);
                 Driver::Memory { ring_size, queues }
             }
             RawDriver::AfPacket(a) => {
@@ -108,21 +81,7 @@ impl Validator<'_> {
                         K::InvalidLinuxInterface(x.interface.value.clone()),
                     );
                 }
-                let queues = match &x.queues {
-                    None => 1,
-                    Some(q) => {
-                        if !(1..=MAX_QUEUES).contains(&q.value) {
-                            self.err(
-                                &q.referenced,
-                                K::Queues {
-                                    value: q.value,
-                                    max: MAX_QUEUES,
-                                },
-                            );
-                        }
-                        u16::try_from(q.value).unwrap_or(1)
-                    }
-                };
+                let queues = self.queue_count(x.queues.as_ref()).unwrap_or(1);
                 Driver::AfXdp {
                     interface: x.interface.value.clone(),
                     queues,
@@ -164,6 +123,27 @@ impl Validator<'_> {
                     other_driver,
                 },
             );
+        }
+    }
+
+    /// An optional queue count: `None` when not given, the count when in
+    /// `1..=MAX_QUEUES`, else reported and `Some(0)`: a port with no
+    /// queues has none to poll, so one bad count is one error, not also
+    /// one per queue no worker polls.
+    pub(super) fn queue_count(&mut self, value: Option<&Spanned<u64>>) -> Option<u16> {
+        let q = value?;
+        match u16::try_from(q.value) {
+            Ok(n) if (1..=MAX_QUEUES).contains(&q.value) => Some(n),
+            _ => {
+                self.err(
+                    &q.referenced,
+                    K::Queues {
+                        value: q.value,
+                        max: MAX_QUEUES,
+                    },
+                );
+                Some(0)
+            }
         }
     }
 
