@@ -288,6 +288,29 @@ fn resolve(interface: &str) -> Result<u32, AfPacketError> {
 }
 
 /// Sets an option, turning a failure into [`AfPacketError::SetOption`].
+/// Checks `ring`, resolves `interface` and opens a packet socket that
+/// speaks TPACKET `version`: the first steps of both queue kinds.
+fn open_socket(
+    interface: &str,
+    ring: &RingConfig,
+    version: libc::tpacket_versions,
+) -> Result<(u32, std::os::fd::OwnedFd), AfPacketError> {
+    ring.check(interface)?;
+    let ifindex = resolve(interface)?;
+    let fd = sys::packet_socket().map_err(|source| AfPacketError::Socket {
+        interface: interface.to_owned(),
+        source,
+    })?;
+    set(
+        &fd,
+        interface,
+        libc::PACKET_VERSION,
+        "PACKET_VERSION",
+        &(version as libc::c_int),
+    )?;
+    Ok((ifindex, fd))
+}
+
 fn set<T: Copy>(
     fd: &std::os::fd::OwnedFd,
     interface: &str,
@@ -325,20 +348,7 @@ impl AfPacketRx {
         ring: RingConfig,
         counters: Arc<DriverCounters>,
     ) -> Result<Self, AfPacketError> {
-        ring.check(interface)?;
-        let ifindex = resolve(interface)?;
-        let fd = sys::packet_socket().map_err(|source| AfPacketError::Socket {
-            interface: interface.to_owned(),
-            source,
-        })?;
-        let version = libc::tpacket_versions::TPACKET_V3 as libc::c_int;
-        set(
-            &fd,
-            interface,
-            libc::PACKET_VERSION,
-            "PACKET_VERSION",
-            &version,
-        )?;
+        let (ifindex, fd) = open_socket(interface, &ring, libc::tpacket_versions::TPACKET_V3)?;
         let (block_size, blocks) = ring.blocks();
         let req = libc::tpacket_req3 {
             tp_block_size: block_size as u32,
@@ -409,20 +419,7 @@ impl AfPacketTx {
         ring: RingConfig,
         counters: Arc<DriverCounters>,
     ) -> Result<Self, AfPacketError> {
-        ring.check(interface)?;
-        let ifindex = resolve(interface)?;
-        let fd = sys::packet_socket().map_err(|source| AfPacketError::Socket {
-            interface: interface.to_owned(),
-            source,
-        })?;
-        let version = libc::tpacket_versions::TPACKET_V2 as libc::c_int;
-        set(
-            &fd,
-            interface,
-            libc::PACKET_VERSION,
-            "PACKET_VERSION",
-            &version,
-        )?;
+        let (ifindex, fd) = open_socket(interface, &ring, libc::tpacket_versions::TPACKET_V2)?;
         // A frame the kernel refuses is skipped (and its slot freed)
         // instead of stopping the ring.
         set(
