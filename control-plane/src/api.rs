@@ -11,9 +11,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Longest request line accepted (a request is a few dozen bytes; this
-/// bounds what a misbehaving client can make the daemon buffer).
-pub const MAX_REQUEST_BYTES: usize = 64 * 1024;
+/// Longest request line accepted (a request is a few dozen bytes, but
+/// `check` carries a configuration file; this bounds what a misbehaving
+/// client can make the daemon buffer).
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
 /// Routes `show routes` lists when the request gives no limit: enough to
 /// eyeball a table, far from the 900k of a full one.
@@ -49,10 +50,16 @@ pub enum Request {
     },
     /// Reload the configuration file ([`ReloadInfo`]).
     Reload,
-    /// Validate a configuration file without applying it ([`CheckInfo`]).
+    /// Say whether a configuration could replace the running one without
+    /// a restart ([`CheckInfo`]). The client sends the file's text: the
+    /// daemon reads no file a client names (not the config, not the route
+    /// files it lists), so the socket gives no one the daemon's access to
+    /// files. The client validates the file itself, route files included.
     Check {
-        /// The file, as the daemon sees it (absolute paths are safest).
+        /// The file's path (for messages and relative paths in it).
         path: String,
+        /// The file's content.
+        text: String,
     },
 }
 
@@ -461,6 +468,7 @@ mod tests {
             Request::Reload,
             Request::Check {
                 path: "/etc/silkroute.yaml".into(),
+                text: "log_level: info\n".into(),
             },
         ];
         for r in all {

@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 use std::path::Path;
 
-use silkroute_config::{Config, IpNet, MacAddr};
+use silkroute_config::{Config, IpNet, LoadOptions, MacAddr};
 use silkroute_lpm::NO_ROUTE;
 use silkroute_router::counters::PortCounters;
 use silkroute_router::fib::{Fib, Target};
@@ -61,7 +61,7 @@ pub fn execute(router: &mut Router, request: &Request) -> Response {
             }),
             Err(e) => Response::error(e.to_string()),
         },
-        Request::Check { path } => check(router, Path::new(path)),
+        Request::Check { path, text } => check(router, Path::new(path), text),
     }
 }
 
@@ -471,8 +471,14 @@ fn stats(router: &mut Router) -> StatsInfo {
     }
 }
 
-fn check(router: &Router, path: &Path) -> Response {
-    match Config::load(path) {
+/// Validates `text` (the file `path` as a client read it) without reading
+/// any file, and says whether it could replace the running config.
+fn check(router: &Router, path: &Path, text: &str) -> Response {
+    let opts = LoadOptions {
+        read_route_files: false,
+        ..LoadOptions::default()
+    };
+    match Config::from_str_with(text, path, &opts) {
         Ok(new) => Response::ok(CheckInfo {
             path: path.display().to_string(),
             summary: new.summary(),
@@ -480,10 +486,7 @@ fn check(router: &Router, path: &Path) -> Response {
             routes_v6: new.routes_v6.len(),
             restart_needed: restart_needed(&router.config, &new),
         }),
-        Err(errors) => Response::error(format!(
-            "configuration refused:\n{errors}\n{} error(s)",
-            errors.len()
-        )),
+        Err(errors) => Response::error(crate::ctl::refused_config(&errors)),
     }
 }
 

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use silkroute_config::{Config, ConfigErrors, LoadOptions};
+
 use crate::api::{
     CheckInfo, HopInfo, InterfacesInfo, LookupInfo, NeighborsInfo, ReasonCount, ReloadInfo,
     Request, Response, RouteInfo, RoutesInfo, StatsInfo, StatusInfo, TargetInfo,
@@ -82,8 +84,9 @@ pub enum CtlCommand {
     /// Reload the configuration file the daemon runs from; an invalid file
     /// or a change needing a restart is refused and nothing changes.
     Reload,
-    /// Validate a configuration file (with the daemon's loader) and say
-    /// whether `reload` could apply it.
+    /// Validate a configuration file and its route files (read as the
+    /// calling user, with the daemon's loader) and say whether `reload`
+    /// could apply it.
     Check {
         /// The YAML configuration file.
         file: PathBuf,
@@ -141,10 +144,12 @@ impl CallError {
     }
 }
 
-/// The request `command` sends. `check` sends an absolute path, since the
-/// daemon's working directory is not the caller's.
-pub fn request_for(command: &CtlCommand) -> Request {
-    match command {
+/// The request `command` sends. `check` reads the file (as the caller:
+/// the daemon opens no file a client names) and sends its text with its
+/// absolute path, since the daemon's working directory is not the
+/// caller's; an unreadable file is the error.
+pub fn request_for(command: &CtlCommand) -> Result<Request, String> {
+    Ok(match command {
         CtlCommand::Status => Request::Status,
         CtlCommand::Show { what } => match what {
             ShowCommand::Interfaces => Request::ShowInterfaces,
@@ -164,7 +169,44 @@ pub fn request_for(command: &CtlCommand) -> Request {
                 .unwrap_or_else(|_| file.clone())
                 .display()
                 .to_string(),
+            text: std::fs::read_to_string(file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?,
         },
+    })
+}
+
+/// `check`, the caller's half: validates the file as the caller, route
+/// files included (the daemon validates only the text, reading nothing).
+/// The answer to send on, or the refusal.
+fn check_locally(path: &str, text: &str) -> Result<Config, String> {
+    Config::from_str_with(text, Path::new(path), &LoadOptions::default())
+        .map_err(|errors| refused_config(&errors))
+}
+
+/// How a refused configuration is reported, by `silkctl check` and by the
+/// daemon.
+pub fn refused_config(errors: &ConfigErrors) -> String {
+    format!(
+        "configuration refused:\n{errors}\n{} error(s)",
+        errors.len()
+    )
+}
+
+/// The daemon's `check` answer completed with what the caller's own load
+/// saw: the summary and route counts including the route files, which
+/// the daemon did not read.
+fn with_local_check(response: Response, local: &Config) -> Response {
+    if !response.ok {
+        return response;
+    }
+    match response.data_as::<CheckInfo>() {
+        Ok(remote) => Response::ok(CheckInfo {
+            summary: local.summary(),
+            routes_v4: local.routes_v4.len(),
+            routes_v6: local.routes_v6.len(),
+            ..remote
+        }),
+        Err(e) => Response::error(format!("unreadable answer from silkroute: {e}")),
     }
 }
 
@@ -210,9 +252,22 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line; returns the exit status.
 pub fn run(cli: &Cli) -> u8 {
-    let request = request_for(&cli.command);
-    let response = match call(&cli.socket, &request) {
+    let checked = request_for(&cli.command).and_then(|request| {
+        let local = match &request {
+            Request::Check { path, text } => Some(check_locally(path, text)?),
+            _ => None,
+        };
+        Ok((request, local))
+    });
+    let (request, local) = match checked {
         Ok(r) => r,
+        Err(e) => return refused(cli, &Response::error(e)),
+    };
+    let response = match call(&cli.socket, &request) {
+        Ok(r) => match &local {
+            Some(config) => with_local_check(r, config),
+            None => r,
+        },
         Err(e) => {
             if cli.json {
                 print_json(&Response::error(e.to_string()));
@@ -225,21 +280,12 @@ pub fn run(cli: &Cli) -> u8 {
             return e.exit_code();
         }
     };
+    if !response.ok {
+        return refused(cli, &response);
+    }
     if cli.json {
         print_json(&response);
-        return if response.ok { EXIT_OK } else { EXIT_REFUSED };
-    }
-    if !response.ok {
-        let what = match cli.command {
-            CtlCommand::Reload => "reload refused: ",
-            CtlCommand::Check { .. } => "check failed: ",
-            _ => "",
-        };
-        eprintln!(
-            "silkctl: {what}{}",
-            response.error.as_deref().unwrap_or("request failed")
-        );
-        return EXIT_REFUSED;
+        return EXIT_OK;
     }
     match render(&request, &response) {
         Ok(text) => {
@@ -251,6 +297,24 @@ pub fn run(cli: &Cli) -> u8 {
             EXIT_REFUSED
         }
     }
+}
+
+/// Reports a refused request (by the daemon, or by silkctl for `check`).
+fn refused(cli: &Cli, response: &Response) -> u8 {
+    if cli.json {
+        print_json(response);
+        return EXIT_REFUSED;
+    }
+    let what = match cli.command {
+        CtlCommand::Reload => "reload refused: ",
+        CtlCommand::Check { .. } => "check failed: ",
+        _ => "",
+    };
+    eprintln!(
+        "silkctl: {what}{}",
+        response.error.as_deref().unwrap_or("request failed")
+    );
+    EXIT_REFUSED
 }
 
 fn print_json(response: &Response) {
@@ -721,7 +785,7 @@ mod tests {
         let parse = |args: &[&str]| {
             let cli = Cli::try_parse_from(std::iter::once("silkctl").chain(args.iter().copied()))
                 .unwrap();
-            (request_for(&cli.command), cli.json, cli.socket)
+            (request_for(&cli.command).unwrap(), cli.json, cli.socket)
         };
         assert_eq!(parse(&["status"]).0, Request::Status);
         let (r, json, socket) = parse(&["--json", "--socket", "/x.sock", "show", "routes"]);
@@ -741,10 +805,22 @@ mod tests {
                 limit: Some(3)
             }
         );
-        match parse(&["check", "some.yaml"]).0 {
-            Request::Check { path } => assert!(Path::new(&path).is_absolute()),
+        // check sends the file's text and its absolute path.
+        let dir = std::env::temp_dir().join(format!("silkctl-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("some.yaml");
+        std::fs::write(&file, "log_level: warn\n").unwrap();
+        match parse(&["check", file.to_str().unwrap()]).0 {
+            Request::Check { path, text } => {
+                assert!(Path::new(&path).is_absolute());
+                assert_eq!(text, "log_level: warn\n");
+            }
             other => panic!("{other:?}"),
         }
+        let cli = Cli::try_parse_from(["silkctl", "check", "/nonexistent/x.yaml"]).unwrap();
+        let e = request_for(&cli.command).unwrap_err();
+        assert!(e.contains("cannot read /nonexistent/x.yaml"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

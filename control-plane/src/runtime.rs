@@ -639,7 +639,7 @@ pub fn restart_needed(old: &Config, new: &Config) -> Option<String> {
         return Some("ports changed (added, removed, renamed or driver options)".into());
     }
     if old.workers != new.workers {
-        return Some("workers changed (cores or polled queues)".into());
+        return Some("workers changed (cores, polled queues or idle policy)".into());
     }
     if old.dpdk != new.dpdk && new.ports.iter().any(|p| p.driver.kind() == "dpdk") {
         return Some("dpdk EAL options changed".into());

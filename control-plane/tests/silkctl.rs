@@ -360,6 +360,56 @@ fn silkctl_against_a_running_daemon() {
     assert!(text.contains("restart"), "{text}");
     assert!(data["restart_needed"].is_string());
 
+    // check reads the config and its route files as the caller; the daemon
+    // is sent the text and opens no file a client names.
+    let restored = config(&socket, None, false);
+    std::fs::write(&cfg, &restored).unwrap();
+    let table = dir.0.join("table.txt");
+    std::fs::write(&table, "100.64.0.0/10\n192.0.0.0/24\n").unwrap();
+    let with_file = dir.0.join("with-file.yaml");
+    let route_file = |path: &Path| {
+        format!(
+            "{restored}route_files:\n  - {{ path: {}, via: 192.0.2.10 }}\n",
+            path.display()
+        )
+    };
+    std::fs::write(&with_file, route_file(&table)).unwrap();
+    let (text, data) = both(&socket, &["check", with_file.to_str().unwrap()]);
+    assert!(text.contains("configuration OK"), "{text}");
+    let (_, base) = both(&socket, &["check", cfg.to_str().unwrap()]);
+    assert_eq!(
+        data["routes_v4"].as_u64().unwrap(),
+        base["routes_v4"].as_u64().unwrap() + 2,
+        "the route file's routes, counted by silkctl"
+    );
+    let missing = dir.0.join("missing.txt");
+    std::fs::write(&with_file, route_file(&missing)).unwrap();
+    let out = silkctl(&socket, &["check", with_file.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("missing.txt"), "{}", out.stderr);
+    {
+        // The same text sent straight to the socket: the daemon does not
+        // open the route file (nor would it any other path), so it cannot
+        // see that it is missing; it only judges the text.
+        use std::io::{BufRead, BufReader, Write};
+        let request = serde_json::json!({
+            "command": "check",
+            "path": with_file.display().to_string(),
+            "text": route_file(Path::new("/etc/shadow")),
+        });
+        let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+        s.write_all(format!("{request}\n").as_bytes()).unwrap();
+        let mut line = String::new();
+        BufReader::new(s).read_line(&mut line).unwrap();
+        let answer: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(answer["ok"], true, "{line}");
+        assert_eq!(
+            answer["data"]["routes_v4"].as_u64().unwrap(),
+            base["routes_v4"].as_u64().unwrap(),
+            "no route read from the file: {line}"
+        );
+    }
+
     // A connection that sends garbage gets an error line; the daemon lives on.
     {
         use std::io::{BufRead, BufReader, Write};

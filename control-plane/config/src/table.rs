@@ -220,7 +220,7 @@ impl FileFacts {
 }
 
 /// The route files of one config, read and merged.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct LoadedFiles {
     pub facts: Vec<FileFacts>,
     pub v4: FileRoutes<Ipv4Net>,

@@ -70,6 +70,10 @@ pub struct LoadOptions {
     /// Reuse route files unchanged since the last load through this cache (a running router
     /// keeps one across reloads). Default: none, every load reads every file.
     pub route_cache: Option<std::sync::Arc<crate::table::RouteFileCache>>,
+    /// Read the route files the config names (default). Without, their routes are left out
+    /// and nothing but the config text is read: for a check of a text someone else sent
+    /// (`silkctl check`), so the daemon opens no file a client named.
+    pub read_route_files: bool,
 }
 
 impl Default for LoadOptions {
@@ -77,6 +81,7 @@ impl Default for LoadOptions {
         LoadOptions {
             cpu_count: cpu_count(),
             route_cache: None,
+            read_route_files: true,
         }
     }
 }
@@ -86,7 +91,7 @@ impl LoadOptions {
     pub fn with_cpu_count(cpus: usize) -> Self {
         LoadOptions {
             cpu_count: cpus,
-            route_cache: None,
+            ..LoadOptions::default()
         }
     }
 }
@@ -127,6 +132,7 @@ pub(crate) fn load_text(
     let mut v = Validator {
         file: path,
         route_cache: opts.route_cache.as_deref(),
+        read_route_files: opts.read_route_files,
         text,
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         errors: Vec::new(),
@@ -176,6 +182,7 @@ fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> ConfigError {
 struct Validator<'a> {
     file: &'a Path,
     route_cache: Option<&'a crate::table::RouteFileCache>,
+    read_route_files: bool,
     text: &'a str,
     dir: PathBuf,
     /// Errors in the config file (sorted by position at the end).

@@ -188,10 +188,12 @@ impl Validator<'_> {
             has.push((m4.is_empty() && all_parsed, m6.is_empty() && all_parsed));
             paths.push(self.resolve(&rf.path.value));
         }
-        let cached = self.route_cache.and_then(|c| c.get(&paths));
-        let files = match cached {
-            Some(files) => files,
-            None => self.read_route_files(raw, &paths),
+        let files = if !self.read_route_files {
+            LoadedFiles::default()
+        } else if let Some(files) = self.route_cache.and_then(|c| c.get(&paths)) {
+            files
+        } else {
+            self.read_route_files(raw, &paths)
         };
         for (facts, (no_v4_via, no_v6_via)) in files.facts.iter().zip(has) {
             if let (Some((line, first)), true) = (&facts.first_v4, no_v4_via) {
