@@ -9,6 +9,8 @@
 #                 YAML examples in docs/*.md
 #   route_file    the route files of configs/ and the config crate's tests,
 #                 and the first lines of the shared BGP tables
+#   control_request one request line of each command, and `check` lines
+#                 carrying the example configs
 # One file per input, named by its SHA-1, so reruns add nothing twice.
 # Needs python3 (standard library only).
 set -euo pipefail
@@ -16,10 +18,11 @@ cd "$(dirname "$0")"
 root=..
 shared=${SILKROUTE_SHARED_DATA:-$root/../shared/data}
 
-mkdir -p corpus/receive_path corpus/packet_views corpus/config_loader corpus/route_file
+mkdir -p corpus/receive_path corpus/packet_views corpus/config_loader corpus/route_file \
+    corpus/control_request
 
 python3 - "$shared" "$root" <<'PY'
-import glob, gzip, hashlib, os, struct, sys
+import glob, gzip, hashlib, json, os, struct, sys
 
 shared, root = sys.argv[1], sys.argv[2]
 P0_MAC = bytes([0x02, 0, 0, 0, 0, 0x01])
@@ -124,9 +127,27 @@ for gz in sorted(glob.glob(os.path.join(shared, "*.txt.gz"))):
     put("route_file", head)
     put("route_file", head[:512])
 
+requests = [
+    {"command": "status"},
+    {"command": "show_interfaces"},
+    {"command": "show_routes"},
+    {"command": "show_routes", "prefix": "10.0.0.0/8", "limit": 100},
+    {"command": "show_neighbors"},
+    {"command": "show_stats"},
+    {"command": "lookup", "address": "192.0.2.7"},
+    {"command": "lookup", "address": "2001:db8::1"},
+    {"command": "reload"},
+]
+for y in yamls[:8]:
+    if y.endswith(".yaml"):
+        with open(y, encoding="utf-8", errors="replace") as f:
+            requests.append({"command": "check", "path": os.path.abspath(y), "text": f.read()})
+for r in requests:
+    put("control_request", json.dumps(r).encode() + b"\n")
+
 print(f"seed: {frames} frames from {len(captures)} captures, {len(yamls)} configs, "
       f"{len(routes)} route files + BGP table heads")
 PY
-for t in receive_path packet_views config_loader route_file; do
+for t in receive_path packet_views config_loader route_file control_request; do
     echo "seed: corpus/$t: $(find "corpus/$t" -type f | wc -l) inputs"
 done
